@@ -1,0 +1,331 @@
+//! Wire types of the HTTP API (`/api/v1`). Domain records that are safe to send as they are
+//! (customers to staff devices, services, cards) are re-used; everything else is defined here.
+
+use crate::customer::{Gender, NewCustomer};
+use crate::staff::StaffView;
+use crate::{CardNo, Customer, CustomerId, DeviceId, MemberCard, Role, Source, StaffId, Tier};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub use crate::customer::CustomerPatch;
+pub use crate::service::ServiceInput;
+pub use crate::staff::StaffInput;
+
+/// The header a retried write carries so the server performs it once.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+/// The header carrying a staff member's sign-in session on a shared device.
+pub const STAFF_SESSION: &str = "X-Staff-Session";
+
+/// The one error shape: `{"error":{"code":"phone_invalid","message":"…"}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub store_name: String,
+    /// The server's software version.
+    pub version: String,
+    pub api_version: String,
+    /// A stable id of this store server, also advertised over mDNS.
+    pub server_id: String,
+}
+
+// ---- pairing, devices, staff sessions ----
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairingCodeRequest {
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PairingCode {
+    /// Six digits the new device types in.
+    pub code: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairRequest {
+    pub code: String,
+    /// How the device will be listed, e.g. "Front door kiosk".
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PairResponse {
+    /// The bearer token; shown once, stored by the server only as a hash.
+    pub token: String,
+    pub device: DeviceView,
+    pub store_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceView {
+    pub id: DeviceId,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub staff_id: StaffId,
+    pub pin: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignInResponse {
+    /// Sent back in the `X-Staff-Session` header on this device.
+    pub session: String,
+    pub staff: StaffView,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub device: DeviceView,
+    pub staff: Option<StaffView>,
+}
+
+// ---- customers ----
+
+/// A customer as listed in search results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CustomerSummary {
+    pub id: CustomerId,
+    pub name: String,
+    pub phone: Option<String>,
+    pub tier: Tier,
+    pub tags: Vec<String>,
+    pub card: Option<CardNo>,
+    pub last_visit_at: Option<DateTime<Utc>>,
+    /// Allergies are shown even in a list, so nobody misses them.
+    pub allergies: Vec<String>,
+}
+
+impl From<&Customer> for CustomerSummary {
+    fn from(c: &Customer) -> Self {
+        CustomerSummary {
+            id: c.id,
+            name: c.name.clone(),
+            phone: c.phone.as_ref().map(|p| p.to_string()),
+            tier: c.tier,
+            tags: c.tags.iter().cloned().collect(),
+            card: c.card.clone(),
+            last_visit_at: c.last_visit_at,
+            allergies: c.care.allergies.clone(),
+        }
+    }
+}
+
+/// Search and filters for the customer list (CUS-4). All given filters must match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerQuery {
+    /// Phone number, last 4 digits, name (or its pinyin / initials) or card number.
+    pub q: Option<String>,
+    pub tag: Option<String>,
+    pub tier: Option<Tier>,
+    pub source: Option<Source>,
+    /// 1–12.
+    pub birthday_month: Option<u32>,
+    /// Last visit on or after this date.
+    pub visited_since: Option<NaiveDate>,
+    /// Last visit before this date, or never.
+    pub not_visited_since: Option<NaiveDate>,
+    pub min_spend: Option<Decimal>,
+    /// At most 200; default 50.
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CustomerPage {
+    pub items: Vec<CustomerSummary>,
+    /// How many customers matched in all.
+    pub total: usize,
+}
+
+/// A customer with their cards, as the profile screen shows them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CustomerDetail {
+    pub customer: Customer,
+    pub cards: Vec<MemberCard>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The duplicate, which is folded into the customer in the path and then marked merged.
+    pub duplicate: CustomerId,
+}
+
+/// Everything the store holds about one customer (CUS-6).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CustomerExport {
+    pub exported_at: DateTime<Utc>,
+    pub customer: Customer,
+    pub cards: Vec<MemberCard>,
+    pub history: Vec<AuditEntry>,
+}
+
+// ---- kiosk ----
+
+/// How a customer at the kiosk identifies: exactly one of phone or card.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KioskIdentify {
+    pub phone: Option<String>,
+    pub card: Option<String>,
+}
+
+/// The registration form on the kiosk: no free text beyond the name.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KioskRegister {
+    pub name: String,
+    pub phone: String,
+    #[serde(default)]
+    pub gender: Gender,
+    pub birthday: Option<NaiveDate>,
+    pub consent: bool,
+}
+
+impl From<KioskRegister> for NewCustomer {
+    fn from(r: KioskRegister) -> Self {
+        NewCustomer {
+            name: r.name,
+            phone: r.phone,
+            gender: r.gender,
+            birthday: r.birthday,
+            consent: r.consent,
+            source: Source::WalkIn,
+            ..Default::default()
+        }
+    }
+}
+
+/// What a kiosk may know about the customer at hand: enough to greet them, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KioskCustomer {
+    pub id: CustomerId,
+    /// "王女士" — how the screen greets them.
+    pub greeting: String,
+    pub masked_phone: String,
+    pub tier: Tier,
+}
+
+impl From<&Customer> for KioskCustomer {
+    fn from(c: &Customer) -> Self {
+        KioskCustomer {
+            id: c.id,
+            greeting: c.greeting_name(),
+            masked_phone: c.phone.as_ref().map(|p| p.masked()).unwrap_or_default(),
+            tier: c.tier,
+        }
+    }
+}
+
+// ---- cards ----
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueCard {
+    pub customer_id: CustomerId,
+    /// The number printed on the card; the server picks one when absent.
+    pub number: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceCard {
+    /// The new card's number; the server picks one when absent.
+    pub number: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CardLookup {
+    pub card: MemberCard,
+    pub customer: CustomerSummary,
+}
+
+// ---- services and staff ----
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ServiceQuery {
+    /// Include retired services (for history screens).
+    #[serde(default)]
+    pub include_retired: bool,
+}
+
+// ---- audit and events ----
+
+/// One audited write (SEC-3). Append-only: no route edits or deletes these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub device_id: Option<DeviceId>,
+    pub device_name: String,
+    pub staff_id: Option<StaffId>,
+    /// e.g. "customer.update".
+    pub action: String,
+    /// e.g. "customer".
+    pub entity: String,
+    pub entity_id: String,
+    #[schema(value_type = Object)]
+    pub before: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub after: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// Prefix of the action, e.g. "customer." for every customer change.
+    pub action: Option<String>,
+    pub device_id: Option<u64>,
+    pub staff_id: Option<u64>,
+    /// Only entries with a smaller sequence number (for paging backwards).
+    pub before_seq: Option<u64>,
+    /// At most 500; default 100.
+    pub limit: Option<usize>,
+}
+
+/// A change pushed to every device. Devices re-fetch what they show; the event carries
+/// no personal data, so every role may receive every event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    /// Store-wide sequence number, also the SSE event id.
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    /// e.g. "customer.created", "service.updated".
+    pub kind: String,
+    pub entity_id: String,
+}
+
+/// The SSE event name telling a device it missed events and must reload its state.
+pub const RESYNC: &str = "resync";

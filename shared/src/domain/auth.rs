@@ -1,0 +1,149 @@
+//! Who may do what (SEC-2): device roles and the one role × action table.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A paired device's role, fixed at pairing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Manager,
+    FrontDesk,
+    Stylist,
+    Kiosk,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Manager, Role::FrontDesk, Role::Stylist, Role::Kiosk];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Manager => "manager",
+            Role::FrontDesk => "front_desk",
+            Role::Stylist => "stylist",
+            Role::Kiosk => "kiosk",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Every kind of request a device can make, grouped as the API's route families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Subscribe to the live event stream.
+    Events,
+    /// Read one customer's full profile.
+    CustomerRead,
+    /// List, filter and search customers.
+    CustomerSearch,
+    /// Create or edit a customer profile.
+    CustomerWrite,
+    /// Merge two duplicate customers.
+    CustomerMerge,
+    /// Export a customer's data or erase it (CUS-6).
+    CustomerPrivacy,
+    /// Identify or register the customer standing at the kiosk, seeing only them.
+    KioskIdentify,
+    ServiceRead,
+    ServiceWrite,
+    StaffRead,
+    StaffWrite,
+    CardRead,
+    CardWrite,
+    AuditRead,
+    /// Create pairing codes, list and revoke device tokens.
+    DeviceManage,
+    /// Sign a staff member in with their PIN on this device.
+    StaffSignIn,
+}
+
+impl Action {
+    pub const ALL: [Action; 16] = [
+        Action::Events,
+        Action::CustomerRead,
+        Action::CustomerSearch,
+        Action::CustomerWrite,
+        Action::CustomerMerge,
+        Action::CustomerPrivacy,
+        Action::KioskIdentify,
+        Action::ServiceRead,
+        Action::ServiceWrite,
+        Action::StaffRead,
+        Action::StaffWrite,
+        Action::CardRead,
+        Action::CardWrite,
+        Action::AuditRead,
+        Action::DeviceManage,
+        Action::StaffSignIn,
+    ];
+}
+
+/// The permission table. A kiosk never reads or lists customers: it only sees the
+/// customer it identified, through [`Action::KioskIdentify`].
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        Role::Manager => true,
+        Role::FrontDesk => !matches!(
+            action,
+            CustomerPrivacy | ServiceWrite | StaffWrite | AuditRead | DeviceManage
+        ),
+        Role::Stylist => matches!(
+            action,
+            Events
+                | CustomerRead
+                | CustomerSearch
+                | CustomerWrite
+                | ServiceRead
+                | StaffRead
+                | CardRead
+                | StaffSignIn
+        ),
+        Role::Kiosk => matches!(action, Events | KioskIdentify | ServiceRead | StaffRead),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kiosk_sees_no_customers() {
+        for a in [
+            Action::CustomerRead,
+            Action::CustomerSearch,
+            Action::CustomerWrite,
+            Action::CardRead,
+            Action::CustomerPrivacy,
+        ] {
+            assert!(!allows(Role::Kiosk, a), "{a:?}");
+        }
+        assert!(allows(Role::Kiosk, Action::KioskIdentify));
+    }
+
+    #[test]
+    fn only_managers_manage() {
+        for a in [
+            Action::DeviceManage,
+            Action::AuditRead,
+            Action::CustomerPrivacy,
+            Action::ServiceWrite,
+            Action::StaffWrite,
+        ] {
+            for r in Role::ALL {
+                assert_eq!(allows(r, a), r == Role::Manager, "{r:?} {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+}

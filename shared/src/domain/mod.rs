@@ -1,0 +1,23 @@
+//! Domain types and rules. Nothing here does IO or reads a clock: functions take `now`.
+
+pub mod auth;
+pub mod card;
+pub mod customer;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod phone;
+pub mod search;
+pub mod service;
+pub mod staff;
+pub mod text;
+
+pub use auth::{Action, Role};
+pub use card::{CardNo, CardStatus, MemberCard};
+pub use customer::{Customer, CustomerStatus, Gender, Source, Tier};
+pub use error::DomainError;
+pub use ids::{CustomerId, DeviceId, ServiceId, StaffId};
+pub use money::Money;
+pub use phone::Phone;
+pub use service::{Service, ServiceCategory};
+pub use staff::{Staff, StaffLevel, StaffRole};

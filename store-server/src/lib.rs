@@ -1,0 +1,140 @@
+//! The store server: one redb file behind an HTTP/JSON API with live events, advertised on
+//! the LAN by mDNS. `main.rs` parses flags; everything else starts here.
+
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod mdns;
+pub mod routes;
+pub mod store;
+pub mod writer;
+
+use anyhow::Context;
+use auth::Volatile;
+use axum::Router;
+use redb::{Database, ReadableDatabase};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use writer::Writer;
+
+/// The largest request body accepted; every legitimate request is far smaller.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<Database>,
+    pub writer: Writer,
+    pub volatile: Arc<Volatile>,
+    pub info: Arc<StoreInfo>,
+    /// Flips to `true` on shutdown so open event streams end.
+    pub stopping: watch::Receiver<bool>,
+}
+
+/// Who this store is, as told to devices.
+#[derive(Debug, Clone)]
+pub struct StoreInfo {
+    pub store_name: String,
+    pub server_id: String,
+}
+
+/// Where mDNS advertises the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mdns {
+    Off,
+    /// Every interface (the default in a salon).
+    All,
+    /// Only these interfaces (`lo` keeps it on loopback, for tests and demos).
+    Interfaces(Vec<String>),
+}
+
+/// Opens the store under `data_dir` (creating it), runs migrations and starts the writer.
+/// Returns the state and the sender that stops event streams.
+/// `store_name` renames the store; `fallback_name` names a store that has no name yet.
+pub fn open(
+    data_dir: &Path,
+    store_name: Option<&str>,
+    fallback_name: &str,
+) -> anyhow::Result<(AppState, watch::Sender<bool>)> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+    let path = data_dir.join("store.redb");
+    let db = Arc::new(
+        store::open(&path).with_context(|| format!("cannot open store file {}", path.display()))?,
+    );
+    let info = init_meta(&db, store_name, fallback_name)?;
+    let writer = Writer::start(db.clone());
+    let (stop_tx, stopping) = watch::channel(false);
+    let state = AppState {
+        db,
+        writer,
+        volatile: Arc::new(Volatile::default()),
+        info: Arc::new(info),
+        stopping,
+    };
+    Ok((state, stop_tx))
+}
+
+fn init_meta(
+    db: &Database,
+    store_name: Option<&str>,
+    fallback_name: &str,
+) -> anyhow::Result<StoreInfo> {
+    // Runs before the writer starts, so it may write directly.
+    let w = db.begin_write()?;
+    let info = {
+        let r = db.begin_read()?;
+        let server_id = store::meta_get(&r, "server_id")?.unwrap_or_else(|| auth::random_secret(8));
+        let current = store::meta_get(&r, "store_name")?;
+        let store_name = store_name
+            .map(str::to_string)
+            .or(current)
+            .unwrap_or_else(|| fallback_name.to_string());
+        StoreInfo {
+            store_name,
+            server_id,
+        }
+    };
+    store::meta_set(&w, "server_id", &info.server_id)?;
+    store::meta_set(&w, "store_name", &info.store_name)?;
+    w.commit()?;
+    Ok(info)
+}
+
+/// The whole HTTP API.
+pub fn app(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, advertising it by mDNS.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    stop: watch::Sender<bool>,
+    mdns: Mdns,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr: SocketAddr = listener.local_addr()?;
+    let advert = mdns::advertise(&mdns, &state.info, addr.port()).context("mDNS advertisement")?;
+    tokio::spawn(routes::devices::flush_last_seen(state.clone()));
+    let app = app(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await?;
+    if let Some(a) = advert {
+        a.stop();
+    }
+    Ok(())
+}
+
+/// Default data directory, relative to where the server is started.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("./salon-data")
+}

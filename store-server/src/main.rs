@@ -1,0 +1,139 @@
+//! `store-server`: parses flags, sets up logging, opens the store and serves it.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use salon_shared::Role;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use store_server::{Mdns, demo, writer};
+
+#[derive(Parser)]
+#[command(
+    name = "store-server",
+    version,
+    about = "The salon's store server: one redb file, HTTP/JSON API, live events, mDNS."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Data directory holding store.redb.
+    #[arg(long, default_value = "./salon-data")]
+    data: PathBuf,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "0.0.0.0:8080")]
+    listen: SocketAddr,
+    /// Fill an empty store with a demo salon (does nothing to a store with data).
+    #[arg(long)]
+    demo: bool,
+    /// Advertise over mDNS only on this interface (repeatable; `lo` for loopback only).
+    #[arg(long = "mdns-interface", value_name = "IFACE")]
+    mdns_interface: Vec<String>,
+    /// Do not advertise over mDNS at all.
+    #[arg(long, conflicts_with = "mdns_interface")]
+    no_mdns: bool,
+    /// The store's name shown on devices (kept in the store file).
+    #[arg(long)]
+    store_name: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Device tokens, for bootstrapping the first manager device on the server box.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a device token and print it (the server must not be running on this store).
+    Create {
+        #[arg(long, default_value = "./salon-data")]
+        data: PathBuf,
+        /// manager, front_desk, stylist or kiosk.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// How the device is listed.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "role must be manager, front_desk, stylist or kiosk".to_string())
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    if let Some(Command::Token {
+        action: TokenAction::Create { data, role, name },
+    }) = cli.command
+    {
+        let (state, _stop) = store_server::open(&data, None, "Salon")?;
+        let r = state
+            .writer
+            .write_blocking(writer::Actor::system("command line"), move |tx| {
+                let (token, device) =
+                    store_server::routes::devices::create_device(tx, &name, role)?;
+                Ok(writer::Reply::ok(
+                    axum::http::StatusCode::CREATED,
+                    &serde_json::json!({"token": token, "device": device}),
+                ))
+            })
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        println!("{}", r.body["token"].as_str().unwrap_or_default());
+        return Ok(());
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let (state, stop) = store_server::open(
+            &cli.data,
+            cli.store_name.as_deref(),
+            if cli.demo { demo::STORE_NAME } else { "Salon" },
+        )?;
+        if cli.demo {
+            let (db, w) = (state.db.clone(), state.writer.clone());
+            let filled = tokio::task::spawn_blocking(move || demo::fill(&db, &w, 240))
+                .await?
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            tracing::info!(
+                "{}",
+                if filled {
+                    "demo salon written"
+                } else {
+                    "store has data: demo data not added"
+                }
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(cli.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", cli.listen))?;
+        let mdns = if cli.no_mdns {
+            Mdns::Off
+        } else if cli.mdns_interface.is_empty() {
+            Mdns::All
+        } else {
+            Mdns::Interfaces(cli.mdns_interface.clone())
+        };
+        tracing::info!(
+            "store '{}' serving on http://{} (data in {})",
+            state.info.store_name,
+            listener.local_addr()?,
+            cli.data.display()
+        );
+        store_server::serve(listener, state, stop, mdns, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    })
+}

@@ -1,0 +1,113 @@
+//! The HTTP API under `/api/v1`: one module per route family, assembled with its OpenAPI
+//! document so that every route is described.
+
+pub mod audit;
+pub mod cards;
+pub mod customers;
+pub mod devices;
+pub mod events;
+pub mod health;
+pub mod kiosk;
+pub mod services;
+pub mod staff;
+
+use crate::error::ApiError;
+use crate::writer::Reply;
+use crate::{AppState, BODY_LIMIT};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Salon store server API", description = "LAN API of the salon store server. Authenticate with 'Authorization: Bearer <device token>' from pairing; retried writes carry 'Idempotency-Key'. Errors are {\"error\":{\"code\",\"message\"}}."),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The router and its OpenAPI document, built together so neither can miss a route.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(health::openapi_json))
+        .routes(routes!(events::events))
+        .routes(routes!(devices::pairing_code_create))
+        .routes(routes!(devices::pair))
+        .routes(routes!(devices::device_list))
+        .routes(routes!(devices::device_revoke))
+        .routes(routes!(devices::me))
+        .routes(routes!(devices::session_create))
+        .routes(routes!(devices::session_delete))
+        .routes(routes!(audit::audit_list))
+        .routes(routes!(
+            customers::customer_create,
+            customers::customer_search
+        ))
+        .routes(routes!(customers::customer_get, customers::customer_update))
+        .routes(routes!(customers::customer_history))
+        .routes(routes!(customers::customer_merge))
+        .routes(routes!(customers::customer_export))
+        .routes(routes!(customers::customer_erase))
+        .routes(routes!(kiosk::kiosk_identify))
+        .routes(routes!(kiosk::kiosk_register))
+        .routes(routes!(services::service_create, services::service_list))
+        .routes(routes!(services::service_get, services::service_update))
+        .routes(routes!(services::service_retire))
+        .routes(routes!(services::service_restore))
+        .routes(routes!(staff::staff_create, staff::staff_list))
+        .routes(routes!(staff::staff_get, staff::staff_update))
+        .routes(routes!(cards::card_issue))
+        .routes(routes!(cards::card_get))
+        .routes(routes!(cards::card_replace))
+        .split_for_parts()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (router, doc) = api();
+    health::set_document(doc);
+    router
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("a request handler panicked").into_response()
+        }))
+        .with_state(state)
+}
+
+/// Turns a writer reply into the HTTP response.
+pub fn respond(r: Result<Reply, ApiError>) -> Response {
+    match r {
+        Ok(reply) => (
+            StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK),
+            axum::Json(reply.body),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,280 @@
+//! The redb store: typed tables over a versioned record encoding, the schema version and
+//! its migrations, and the read helpers every handler uses. Writes go through `writer`.
+
+use redb::{Database, ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+use std::path::Path;
+
+/// The schema this build writes. A file with a newer one is refused, an older one migrated.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The encoding version byte in front of every record. Records are JSON after it, so a new
+/// optional field needs no migration; a changed meaning needs a new version byte.
+const RECORD_V1: u8 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(String),
+    #[error("stored record in {table} cannot be read: {reason}")]
+    Corrupt { table: &'static str, reason: String },
+    #[error(
+        "store file has schema {found}, newer than this server's {SCHEMA_VERSION}: upgrade the server"
+    )]
+    TooNew { found: u64 },
+}
+
+macro_rules! db_err {
+    ($($t:ty),*) => {$(impl From<$t> for StoreError {
+        fn from(e: $t) -> Self { StoreError::Db(e.to_string()) }
+    })*};
+}
+db_err!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// A table of records of type `T` keyed by `K`, stored as version byte + JSON.
+pub struct Records<K: redb::Key + 'static, T> {
+    def: TableDefinition<'static, K, &'static [u8]>,
+    name: &'static str,
+    _t: PhantomData<T>,
+}
+
+impl<K: redb::Key + 'static, T> Records<K, T> {
+    pub const fn new(name: &'static str) -> Self {
+        Records {
+            def: TableDefinition::new(name),
+            name,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<K: redb::Key + 'static, T: Serialize + DeserializeOwned> Records<K, T> {
+    pub fn decode(&self, bytes: &[u8]) -> Result<T, StoreError> {
+        match bytes.split_first() {
+            Some((&RECORD_V1, json)) => {
+                serde_json::from_slice(json).map_err(|e| StoreError::Corrupt {
+                    table: self.name,
+                    reason: e.to_string(),
+                })
+            }
+            Some((v, _)) => Err(StoreError::Corrupt {
+                table: self.name,
+                reason: format!("unknown record version {v}"),
+            }),
+            None => Err(StoreError::Corrupt {
+                table: self.name,
+                reason: "empty record".into(),
+            }),
+        }
+    }
+
+    pub fn encode(value: &T) -> Vec<u8> {
+        let mut out = vec![RECORD_V1];
+        // Serialising our own types to JSON cannot fail: they have string keys only.
+        serde_json::to_writer(&mut out, value).unwrap_or_default();
+        out
+    }
+
+    pub fn get<'k>(
+        &self,
+        r: &ReadTransaction,
+        key: impl std::borrow::Borrow<K::SelfType<'k>>,
+    ) -> Result<Option<T>, StoreError> {
+        let t = match r.open_table(self.def) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        t.get(key)?.map(|v| self.decode(v.value())).transpose()
+    }
+
+    pub fn get_w<'k>(
+        &self,
+        w: &WriteTransaction,
+        key: impl std::borrow::Borrow<K::SelfType<'k>>,
+    ) -> Result<Option<T>, StoreError> {
+        let t = w.open_table(self.def)?;
+        t.get(key)?.map(|v| self.decode(v.value())).transpose()
+    }
+
+    pub fn put<'k>(
+        &self,
+        w: &WriteTransaction,
+        key: impl std::borrow::Borrow<K::SelfType<'k>>,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let mut t = w.open_table(self.def)?;
+        t.insert(key, Self::encode(value).as_slice())?;
+        Ok(())
+    }
+
+    /// Every record, in key order. For scans over small tables and filtered lists.
+    pub fn all(&self, r: &ReadTransaction) -> Result<Vec<T>, StoreError> {
+        let t = match r.open_table(self.def) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (_, v) = item?;
+            out.push(self.decode(v.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn definition(&self) -> TableDefinition<'static, K, &'static [u8]> {
+        self.def
+    }
+}
+
+pub mod tables {
+    //! Every table of the store, in one place.
+    use super::Records;
+    use crate::auth::{DeviceRecord, PairingRecord};
+    use crate::writer::IdempotencyRecord;
+    use redb::TableDefinition;
+    use salon_shared::api::{AuditEntry, Event};
+    use salon_shared::{Customer, MemberCard, Service, Staff};
+
+    /// `schema_version`, `server_id`, `store_name`, `time_zone`.
+    pub const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+    /// Id and sequence counters: `customer`, `service`, `staff`, `device`, `audit`, `event`.
+    pub const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+
+    pub const CUSTOMERS: Records<u64, Customer> = Records::new("customers");
+    pub const CUSTOMER_BY_PHONE: TableDefinition<&str, u64> =
+        TableDefinition::new("customer_by_phone");
+    /// (last four digits of the phone, customer id).
+    pub const CUSTOMER_BY_LAST4: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("customer_by_last4");
+    /// (name search key, customer id); keys from `salon_shared::search::name_keys`.
+    pub const CUSTOMER_BY_NAME: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("customer_by_name");
+
+    pub const CARDS: Records<&str, MemberCard> = Records::new("cards");
+    /// (customer id, card number): every card a customer ever held.
+    pub const CARDS_BY_CUSTOMER: TableDefinition<(u64, &str), ()> =
+        TableDefinition::new("cards_by_customer");
+
+    pub const SERVICES: Records<u64, Service> = Records::new("services");
+    pub const STAFF: Records<u64, Staff> = Records::new("staff");
+
+    pub const DEVICES: Records<u64, DeviceRecord> = Records::new("devices");
+    /// SHA-256 of a device token → device id. Tokens themselves are never stored.
+    pub const DEVICE_BY_TOKEN: TableDefinition<&str, u64> = TableDefinition::new("device_by_token");
+    pub const PAIRING_CODES: Records<&str, PairingRecord> = Records::new("pairing_codes");
+
+    pub const AUDIT: Records<u64, AuditEntry> = Records::new("audit");
+    /// ("entity:id", audit seq) for a record's history.
+    pub const AUDIT_BY_ENTITY: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("audit_by_entity");
+    pub const EVENTS: Records<u64, Event> = Records::new("events");
+    /// (device id, idempotency key) → the first answer.
+    pub const IDEMPOTENCY: Records<(u64, &str), IdempotencyRecord> = Records::new("idempotency");
+}
+
+/// Opens (or creates) the store file, runs migrations, and returns the database.
+pub fn open(path: &Path) -> Result<Database, StoreError> {
+    let db = Database::create(path)?;
+    migrate(&db)?;
+    Ok(db)
+}
+
+/// Brings an older file up to [`SCHEMA_VERSION`], creating every table on a new file.
+pub fn migrate(db: &Database) -> Result<(), StoreError> {
+    let w = db.begin_write()?;
+    {
+        let mut meta = w.open_table(tables::META)?;
+        let found = match meta.get("schema_version")? {
+            Some(v) => v.value().parse::<u64>().map_err(|e| StoreError::Corrupt {
+                table: "meta",
+                reason: e.to_string(),
+            })?,
+            None => 0,
+        };
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { found });
+        }
+        // Version 0 → 1: a new file. Later versions add steps here, each in this transaction.
+        if found < 1 {
+            meta.insert("schema_version", SCHEMA_VERSION.to_string().as_str())?;
+        }
+    }
+    create_tables(&w)?;
+    w.commit()?;
+    Ok(())
+}
+
+fn create_tables(w: &WriteTransaction) -> Result<(), StoreError> {
+    use tables::*;
+    w.open_table(COUNTERS)?;
+    w.open_table(CUSTOMERS.definition())?;
+    w.open_table(CUSTOMER_BY_PHONE)?;
+    w.open_table(CUSTOMER_BY_LAST4)?;
+    w.open_table(CUSTOMER_BY_NAME)?;
+    w.open_table(CARDS.definition())?;
+    w.open_table(CARDS_BY_CUSTOMER)?;
+    w.open_table(SERVICES.definition())?;
+    w.open_table(STAFF.definition())?;
+    w.open_table(DEVICES.definition())?;
+    w.open_table(DEVICE_BY_TOKEN)?;
+    w.open_table(PAIRING_CODES.definition())?;
+    w.open_table(AUDIT.definition())?;
+    w.open_table(AUDIT_BY_ENTITY)?;
+    w.open_table(EVENTS.definition())?;
+    w.open_table(IDEMPOTENCY.definition())?;
+    Ok(())
+}
+
+pub fn meta_get(r: &ReadTransaction, key: &str) -> Result<Option<String>, StoreError> {
+    let t = r.open_table(tables::META)?;
+    Ok(t.get(key)?.map(|v| v.value().to_string()))
+}
+
+pub fn meta_set(w: &WriteTransaction, key: &str, value: &str) -> Result<(), StoreError> {
+    w.open_table(tables::META)?.insert(key, value)?;
+    Ok(())
+}
+
+/// Takes the next value of a counter (ids start at 1).
+pub fn next_id(w: &WriteTransaction, counter: &str) -> Result<u64, StoreError> {
+    let mut t = w.open_table(tables::COUNTERS)?;
+    let next = t.get(counter)?.map(|v| v.value()).unwrap_or(0) + 1;
+    t.insert(counter, next)?;
+    Ok(next)
+}
+
+pub fn counter(r: &ReadTransaction, counter: &str) -> Result<u64, StoreError> {
+    let t = r.open_table(tables::COUNTERS)?;
+    Ok(t.get(counter)?.map(|v| v.value()).unwrap_or(0))
+}
+
+/// Ids in a `(prefix, id)` index whose first part starts with `prefix`, at most `limit`.
+pub fn index_prefix(
+    r: &ReadTransaction,
+    def: TableDefinition<(&str, u64), ()>,
+    prefix: &str,
+    limit: usize,
+) -> Result<Vec<u64>, StoreError> {
+    let t = r.open_table(def)?;
+    let mut out = Vec::new();
+    for item in t.range((prefix, 0u64)..)? {
+        let (k, _) = item?;
+        let (key, id) = k.value();
+        if !key.starts_with(prefix) || out.len() >= limit {
+            break;
+        }
+        out.push(id);
+    }
+    Ok(out)
+}

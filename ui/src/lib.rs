@@ -1,0 +1,2 @@
+//! The Slint screens of the salon apps, generated from `ui/*.slint`.
+slint::include_modules!();

@@ -1,0 +1,124 @@
+//! Helpers shared by the end-to-end test files (each test file is its own crate and uses
+//! only some of them).
+#![allow(dead_code)]
+
+use salon_shared::api::{ServiceInput, StaffInput};
+use salon_shared::client::{Client, ClientError};
+use salon_shared::customer::NewCustomer;
+use salon_shared::{Gender, Money, Role, ServiceCategory, StaffLevel, StaffRole};
+use salon_tests::TestServer;
+use std::fmt::Debug;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A valid, unique mainland mobile number (unique within this test process).
+pub fn phone() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("139{:04}{:04}", std::process::id() % 10_000, n % 10_000)
+}
+
+pub fn customer(name: &str, phone: &str) -> NewCustomer {
+    NewCustomer {
+        name: name.into(),
+        phone: phone.into(),
+        gender: Gender::Female,
+        consent: true,
+        ..Default::default()
+    }
+}
+
+pub fn money(s: &str) -> Money {
+    Money::new(s.parse().expect("decimal")).expect("valid money")
+}
+
+pub fn service(name: &str, price: &str) -> ServiceInput {
+    ServiceInput {
+        category: ServiceCategory::CutStyle,
+        name: name.into(),
+        description: String::new(),
+        suitable_for: String::new(),
+        price: money(price),
+        level_prices: Default::default(),
+        duration_min: 45,
+    }
+}
+
+pub fn staff(name: &str, pin: Option<&str>) -> StaffInput {
+    StaffInput {
+        name: name.into(),
+        role: StaffRole::Stylist,
+        level: StaffLevel::Senior,
+        skills: [ServiceCategory::CutStyle].into(),
+        pin: pin.map(String::from),
+        active: true,
+    }
+}
+
+/// Asserts a call failed with this HTTP status and error code.
+#[track_caller]
+pub fn assert_err<T: Debug>(r: Result<T, ClientError>, status: u16, code: &str) {
+    match r {
+        Err(ClientError::Api { status: s, code: c, .. }) if s == status && c == code => {}
+        other => panic!("expected {status} {code}, got {other:?}"),
+    }
+}
+
+/// A device paired through the real flow, with its raw token for hand-made requests.
+pub async fn paired(srv: &TestServer, role: Role, name: &str) -> (Client, String, salon_shared::DeviceId) {
+    let code = srv.manager.create_pairing_code(role).await.expect("pairing code");
+    let (resp, client) = srv.anonymous().pair(&code.code, name).await.expect("paired");
+    (client, resp.token, resp.device.id)
+}
+
+/// A hand-made request: returns the status and the body as JSON (`Null` when empty,
+/// `String` when not JSON).
+pub async fn raw(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<(&str, Vec<u8>)>,
+    headers: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let http = reqwest::Client::new();
+    let mut b = http.request(method.parse().expect("method"), url);
+    if let Some(t) = token {
+        b = b.bearer_auth(t);
+    }
+    if let Some((ct, bytes)) = body {
+        if !ct.is_empty() {
+            b = b.header("Content-Type", ct);
+        }
+        b = b.body(bytes);
+    }
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let resp = b.send().await.expect("request sent");
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.expect("body");
+    let v = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    (status, v)
+}
+
+/// A JSON request body.
+pub fn json(v: &str) -> Option<(&'static str, Vec<u8>)> {
+    Some(("application/json", v.as_bytes().to_vec()))
+}
+
+/// Asserts `body` is the API's error shape and returns its code.
+#[track_caller]
+pub fn error_code(body: &serde_json::Value) -> String {
+    let code = body["error"]["code"].as_str();
+    let message = body["error"]["message"].as_str();
+    assert!(
+        code.is_some_and(|c| !c.is_empty()) && message.is_some(),
+        "not the error shape: {body}"
+    );
+    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "extra keys in {body}");
+    code.unwrap_or_default().to_string()
+}

@@ -1,0 +1,38 @@
+//! mDNS discovery on loopback only: the server advertises on `lo`, the browser listens on
+//! the IPv4 loopback, and the discovered URL is a working server.
+
+use salon_shared::client::{Client, discover};
+use salon_tests::TestServer;
+use std::time::Duration;
+use store_server::Mdns;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_is_discovered_on_loopback() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let srv = TestServer::start_in(dir.path(), Mdns::Interfaces(vec!["lo".into()])).await;
+    let health = srv.manager.health().await.expect("health");
+    let port: u16 = srv.base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port in base URL");
+
+    let found = discover(Duration::from_secs(3), true).await.expect("mDNS browse runs");
+    let me = found
+        .iter()
+        .find(|d| d.server_id == health.server_id)
+        .unwrap_or_else(|| panic!("server {} not discovered; found {found:?}", health.server_id));
+    assert_eq!(me.store_name, health.store_name);
+    assert_eq!(me.store_name, "测试沙龙 Test Salon");
+    assert_eq!(me.api_version, "1");
+    assert_eq!(me.api_version, health.api_version);
+    assert_eq!(me.port, port);
+    assert!(
+        !me.addresses.is_empty() && me.addresses.iter().all(|a| a.is_loopback()),
+        "advertised addresses must be loopback only: {:?}",
+        me.addresses
+    );
+    let url = me.base_url().expect("a base URL");
+    assert_eq!(url, format!("http://127.0.0.1:{port}"));
+
+    let h = Client::new(url).health().await.expect("discovered URL answers");
+    assert_eq!(h.server_id, health.server_id);
+    assert_eq!(h.status, "ok");
+    srv.stop().await;
+}

@@ -130,7 +130,7 @@ async fn search_and_filters() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn merge_export_and_erase() {
+async fn merge_keeps_cards_and_both_histories() {
     let srv = TestServer::start().await;
     let m = &srv.manager;
     let keep = m.create_customer(&customer("王芳", "13800138000"), None).await.expect("c");
@@ -166,33 +166,71 @@ async fn merge_export_and_erase() {
     assert_eq!(export.customer, merged);
     assert_eq!(export.cards.len(), 1);
     assert_eq!(export.history, h, "export carries the whole history");
+    srv.stop().await;
+}
 
-    // Erase: personal data gone, totals kept, old audit entries redacted.
-    let before = m.customer(keep.id).await.expect("read").customer;
-    let erased = m.erase_customer(keep.id, None).await.expect("erase");
+/// Asserts nothing the store answers about customer `id` (record, history, audit, export)
+/// still holds any of `secrets`.
+async fn assert_forgotten(srv: &TestServer, id: CustomerId, secrets: &[&str]) {
+    let m = &srv.manager;
+    let audit_q = AuditQuery { entity: Some("customer".into()), entity_id: Some(id.to_string()), ..Default::default() };
+    let texts = [
+        ("record", serde_json::to_string(&m.customer(id).await.expect("read")).expect("json")),
+        ("history", serde_json::to_string(&m.customer_history(id).await.expect("history")).expect("json")),
+        ("audit", serde_json::to_string(&m.audit(&audit_q).await.expect("audit")).expect("json")),
+        ("export", serde_json::to_string(&m.export_customer(id).await.expect("export")).expect("json")),
+    ];
+    for (what, text) in &texts {
+        for s in secrets {
+            assert!(!text.contains(s), "customer {id}: {s:?} still in the {what} after erasure: {text}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erase_removes_personal_data_and_keeps_totals() {
+    let srv = TestServer::start().await;
+    let m = &srv.manager;
+    let c = m.create_customer(&NewCustomer { wechat: Some("wf_1990".into()), ..customer("王芳", "13800138000") }, None).await.expect("c");
+    let patch = CustomerPatch { region: Some(Some("朝阳区".into())), ..Default::default() };
+    m.update_customer(c.id, &patch, None).await.expect("update");
+    m.issue_card(&IssueCard { customer_id: c.id, number: None }, None).await.expect("card");
+
+    let before = m.customer(c.id).await.expect("read").customer;
+    let erased = m.erase_customer(c.id, None).await.expect("erase");
     assert_eq!((erased.id, erased.total_spend, erased.visit_count), (before.id, before.total_spend, before.visit_count));
-    assert_eq!(erased.phone, None);
+    assert_eq!((erased.phone.as_ref(), erased.wechat.as_deref(), erased.card.as_ref()), (None, None, None));
     assert!(!erased.name.contains("王芳"), "{}", erased.name);
     assert!(matches!(erased.status, CustomerStatus::Erased { .. }));
     assert!(search(&srv, q("13800138000")).await.is_empty());
+    assert!(search(&srv, q("8000")).await.is_empty());
     assert!(search(&srv, q("王芳")).await.is_empty());
+    assert!(search(&srv, CustomerQuery::default()).await.is_empty());
     let kiosk = srv.client(Role::Kiosk).await;
     let found = kiosk.kiosk_identify(&KioskIdentify { phone: Some("13800138000".into()), card: None }).await;
     assert_err(found, 404, "customer_not_found");
-    assert_err(m.erase_customer(keep.id, None).await, 409, "customer_inactive");
+    assert_err(m.erase_customer(c.id, None).await, 409, "customer_inactive");
 
-    let audit = m
-        .audit(&AuditQuery { entity: Some("customer".into()), entity_id: Some(keep.id.to_string()), ..Default::default() })
-        .await
-        .expect("audit");
-    assert!(audit.len() >= 3, "{audit:?}");
-    for e in &audit {
-        let text = serde_json::to_string(e).expect("json");
-        assert!(!text.contains("13800138000") && !text.contains("王芳"), "audit entry not redacted: {text}");
-    }
-    assert!(audit.iter().any(|e| e.action == "customer.create" && e.after["redacted"].is_string()));
-    let after_export = serde_json::to_string(&m.export_customer(keep.id).await.expect("export")).expect("json");
-    assert!(!after_export.contains("13800138000") && !after_export.contains("王芳"), "{after_export}");
+    let audit_q = AuditQuery { entity: Some("customer".into()), entity_id: Some(c.id.to_string()), ..Default::default() };
+    let audit = m.audit(&audit_q).await.expect("audit");
+    let create = audit.iter().find(|e| e.action == "customer.create").expect("create entry kept");
+    assert!(create.after["redacted"].is_string(), "{create:?}");
+    assert!(audit.iter().any(|e| e.action == "customer.erase"));
+    assert_forgotten(&srv, c.id, &["13800138000", "王芳", "wf_1990", "朝阳区"]).await;
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasing_a_merged_customer_forgets_the_duplicate_too() {
+    let srv = TestServer::start().await;
+    let m = &srv.manager;
+    let keep = m.create_customer(&customer("王芳", "13800138000"), None).await.expect("c");
+    let dup = m.create_customer(&customer("王芳芳", "13911112222"), None).await.expect("c");
+    m.merge_customers(keep.id, dup.id, None).await.expect("merge");
+    m.erase_customer(keep.id, None).await.expect("erase");
+    // The duplicate's history is the erased customer's history (and is in its export).
+    assert_forgotten(&srv, keep.id, &["13800138000", "13911112222", "王芳"]).await;
+    assert_forgotten(&srv, dup.id, &["13800138000", "13911112222", "王芳"]).await;
     srv.stop().await;
 }
 

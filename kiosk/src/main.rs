@@ -13,14 +13,24 @@ struct Args {
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut a = Args { server: None, loopback_only: false };
+    let mut a = Args {
+        server: None,
+        loopback_only: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--server" => a.server = Some(it.next().ok_or_else(|| anyhow::anyhow!("--server needs a URL"))?),
+            "--server" => {
+                a.server = Some(
+                    it.next()
+                        .ok_or_else(|| anyhow::anyhow!("--server needs a URL"))?,
+                )
+            }
             "--mdns-loopback" => a.loopback_only = true,
             "--help" | "-h" => {
-                println!("kiosk [--server http://HOST:PORT] [--mdns-loopback]\n  Without --server the app looks for the store server on the LAN by mDNS.");
+                println!(
+                    "kiosk [--server http://HOST:PORT] [--mdns-loopback]\n  Without --server the app looks for the store server on the LAN by mDNS."
+                );
                 std::process::exit(0);
             }
             other => anyhow::bail!("unknown argument {other}; see --help"),
@@ -36,7 +46,10 @@ fn main() -> anyhow::Result<()> {
     let weak = window.as_weak();
     // The network lives on its own runtime thread; the UI thread never waits on it.
     std::thread::spawn(move || {
-        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt,
             Err(_) => return,
         };
@@ -73,8 +86,18 @@ async fn connect(args: Args, weak: slint::Weak<KioskWindow>) {
     let client = Client::new(base.clone());
     loop {
         match client.health().await {
-            Ok(h) => show(&weak, Some(h.store_name), format!("已连接 Connected · {base}"), true),
-            Err(_) => show(&weak, None, format!("离线，正在重连… Offline, reconnecting · {base}"), false),
+            Ok(h) => show(
+                &weak,
+                Some(h.store_name),
+                format!("已连接 Connected · {base}"),
+                true,
+            ),
+            Err(_) => show(
+                &weak,
+                None,
+                format!("离线，正在重连… Offline, reconnecting · {base}"),
+                false,
+            ),
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }

@@ -275,35 +275,90 @@ pub fn add_customers(writer: &Writer, n: usize, seed: u64) -> Result<(), ApiErro
     for i in 0..n {
         let female = rng.random_bool(0.7);
         let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
-        let given = if female { GIVEN_F[rng.random_range(0..GIVEN_F.len())] } else { GIVEN_M[rng.random_range(0..GIVEN_M.len())] };
+        let given = if female {
+            GIVEN_F[rng.random_range(0..GIVEN_F.len())]
+        } else {
+            GIVEN_M[rng.random_range(0..GIVEN_M.len())]
+        };
         // A bijection of the index keeps numbers unique without a lookup.
-        let phone = format!("{}{:08}", prefixes[(seed as usize + i / 100_000_000) % prefixes.len()], (i as u64 * 48_271 + seed) % 100_000_000);
+        let phone = format!(
+            "{}{:08}",
+            prefixes[(seed as usize + i / 100_000_000) % prefixes.len()],
+            (i as u64 * 48_271 + seed) % 100_000_000
+        );
         let registered_days = rng.random_range(0..900);
         let mut tags = std::collections::BTreeSet::new();
         for _ in 0..rng.random_range(0..3) {
             tags.insert(TAGS[rng.random_range(0..TAGS.len())].to_string());
         }
-        let allergies = if rng.random_bool(0.12) { vec![ALLERGIES[rng.random_range(0..ALLERGIES.len())].to_string()] } else { vec![] };
+        let allergies = if rng.random_bool(0.12) {
+            vec![ALLERGIES[rng.random_range(0..ALLERGIES.len())].to_string()]
+        } else {
+            vec![]
+        };
         let draft = NewCustomer {
             name: format!("{surname}{given}"),
             phone,
             gender: if female { Gender::Female } else { Gender::Male },
-            birthday: if rng.random_bool(0.6) { NaiveDate::from_ymd_opt(rng.random_range(1965..2008), rng.random_range(1..=12), rng.random_range(1..=28)) } else { None },
-            age_band: if rng.random_bool(0.2) { Some([AgeBand::From18To25, AgeBand::From26To35, AgeBand::From36To45, AgeBand::From46To60][rng.random_range(0..4)]) } else { None },
-            wechat: if rng.random_bool(0.5) { Some(format!("wx_{}{i}", rng.random_range(100..999))) } else { None },
+            birthday: if rng.random_bool(0.6) {
+                NaiveDate::from_ymd_opt(
+                    rng.random_range(1965..2008),
+                    rng.random_range(1..=12),
+                    rng.random_range(1..=28),
+                )
+            } else {
+                None
+            },
+            age_band: if rng.random_bool(0.2) {
+                Some(
+                    [
+                        AgeBand::From18To25,
+                        AgeBand::From26To35,
+                        AgeBand::From36To45,
+                        AgeBand::From46To60,
+                    ][rng.random_range(0..4)],
+                )
+            } else {
+                None
+            },
+            wechat: if rng.random_bool(0.5) {
+                Some(format!("wx_{}{i}", rng.random_range(100..999)))
+            } else {
+                None
+            },
             email: None,
-            source: [Source::WalkIn, Source::Referral, Source::Advertising, Source::Online, Source::PasserBy][rng.random_range(0..5)],
+            source: [
+                Source::WalkIn,
+                Source::Referral,
+                Source::Advertising,
+                Source::Online,
+                Source::PasserBy,
+            ][rng.random_range(0..5)],
             referrer: None,
             region: Some(REGIONS[rng.random_range(0..REGIONS.len())].to_string()),
             consent: true,
             care: Care {
                 usual_services: vec![ServiceId(rng.random_range(1..=SERVICES.len() as u64))],
-                preferred_stylist: if rng.random_bool(0.5) { Some(StaffId(rng.random_range(3..=6))) } else { None },
-                preferred_brands: if rng.random_bool(0.3) { vec![BRANDS[rng.random_range(0..BRANDS.len())].to_string()] } else { vec![] },
+                preferred_stylist: if rng.random_bool(0.5) {
+                    Some(StaffId(rng.random_range(3..=6)))
+                } else {
+                    None
+                },
+                preferred_brands: if rng.random_bool(0.3) {
+                    vec![BRANDS[rng.random_range(0..BRANDS.len())].to_string()]
+                } else {
+                    vec![]
+                },
                 allergies,
-                hair_type: Some(["细软", "粗硬", "自然卷", "油性", "干性"][rng.random_range(0..5)].to_string()),
+                hair_type: Some(
+                    ["细软", "粗硬", "自然卷", "油性", "干性"][rng.random_range(0..5)].to_string(),
+                ),
                 skin_type: None,
-                notes: if rng.random_bool(0.15) { "喜欢安静，不爱聊天".into() } else { String::new() },
+                notes: if rng.random_bool(0.15) {
+                    "喜欢安静，不爱聊天".into()
+                } else {
+                    String::new()
+                },
             },
             tags,
         };
@@ -317,7 +372,8 @@ pub fn add_customers(writer: &Writer, n: usize, seed: u64) -> Result<(), ApiErro
             s if s >= 1500 => Tier::Silver,
             _ => Tier::Normal,
         };
-        c.last_visit_at = (visits > 0).then(|| now - Duration::days(rng.random_range(1..registered_days.max(2))));
+        c.last_visit_at =
+            (visits > 0).then(|| now - Duration::days(rng.random_range(1..registered_days.max(2))));
         drafts.push((c, rng.random_bool(0.4), registered_days));
     }
     // Chunks keep the fill to a handful of commits rather than one per customer.
@@ -326,12 +382,20 @@ pub fn add_customers(writer: &Writer, n: usize, seed: u64) -> Result<(), ApiErro
         writer.write_blocking(actor.clone(), move |tx| {
             for (c, card, registered_days) in &chunk {
                 let mut c = customers::create(tx, c.clone())?;
-                c.registered_at = tx.now - Duration::days(*registered_days as i64);
+                c.registered_at = tx.now - Duration::days(*registered_days);
                 if *card {
                     let number = CardNo::parse(&format!("88{:08}", tx.next_id("card")?))?;
-                    let mc = MemberCard { number: number.clone(), customer_id: c.id, issued_at: c.registered_at, status: salon_shared::CardStatus::Active };
+                    let mc = MemberCard {
+                        number: number.clone(),
+                        customer_id: c.id,
+                        issued_at: c.registered_at,
+                        status: salon_shared::CardStatus::Active,
+                    };
                     tx.put(&tables::CARDS, number.as_str(), &mc)?;
-                    tx.w.open_table(tables::CARDS_BY_CUSTOMER).map_err(StoreError::from)?.insert((c.id.0, number.as_str()), ()).map_err(StoreError::from)?;
+                    tx.w.open_table(tables::CARDS_BY_CUSTOMER)
+                        .map_err(StoreError::from)?
+                        .insert((c.id.0, number.as_str()), ())
+                        .map_err(StoreError::from)?;
                     c.card = Some(number);
                 }
                 tx.put(&tables::CUSTOMERS, c.id.0, &c)?;

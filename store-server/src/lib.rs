@@ -136,9 +136,14 @@ pub async fn serve(
 
 /// When no manager device is paired yet, creates a manager pairing code so the owner can
 /// pair the back office from the box's console. Returns the code.
-pub async fn bootstrap_pairing_code(state: &AppState) -> anyhow::Result<Option<salon_shared::api::PairingCode>> {
+pub async fn bootstrap_pairing_code(
+    state: &AppState,
+) -> anyhow::Result<Option<salon_shared::api::PairingCode>> {
     let r = state.db.begin_read()?;
-    let has_manager = store::tables::DEVICES.all(&r)?.iter().any(|d| d.view.role == salon_shared::Role::Manager && d.view.revoked_at.is_none());
+    let has_manager = store::tables::DEVICES
+        .all(&r)?
+        .iter()
+        .any(|d| d.view.role == salon_shared::Role::Manager && d.view.revoked_at.is_none());
     drop(r);
     if has_manager {
         return Ok(None);
@@ -146,11 +151,31 @@ pub async fn bootstrap_pairing_code(state: &AppState) -> anyhow::Result<Option<s
     let reply = state
         .writer
         .write(writer::Actor::system("start-up"), None, |tx| {
-            let code = format!("{:06}", rand::Rng::random_range(&mut rand::rng(), 0..1_000_000u32));
-            let rec = auth::PairingRecord { role: salon_shared::Role::Manager, expires_at: tx.now + auth::PAIRING_TTL, created_by: None };
+            let code = format!(
+                "{:06}",
+                rand::Rng::random_range(&mut rand::rng(), 0..1_000_000u32)
+            );
+            let rec = auth::PairingRecord {
+                role: salon_shared::Role::Manager,
+                expires_at: tx.now + auth::PAIRING_TTL,
+                created_by: None,
+            };
             tx.put(&store::tables::PAIRING_CODES, code.as_str(), &rec)?;
-            tx.audit("pairing_code.create", "pairing_code", "-", serde_json::Value::Null, serde_json::json!({"role": "manager", "bootstrap": true}))?;
-            Ok(writer::Reply::ok(axum::http::StatusCode::CREATED, &salon_shared::api::PairingCode { code, role: rec.role, expires_at: rec.expires_at }))
+            tx.audit(
+                "pairing_code.create",
+                "pairing_code",
+                "-",
+                serde_json::Value::Null,
+                serde_json::json!({"role": "manager", "bootstrap": true}),
+            )?;
+            Ok(writer::Reply::ok(
+                axum::http::StatusCode::CREATED,
+                &salon_shared::api::PairingCode {
+                    code,
+                    role: rec.role,
+                    expires_at: rec.expires_at,
+                },
+            ))
         })
         .await
         .map_err(|e| anyhow::anyhow!(e.message))?;

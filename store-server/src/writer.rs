@@ -226,7 +226,7 @@ impl Writer {
         };
         let jobs = self.jobs.clone();
         // The queue is bounded; a full queue blocks this task's thread, not the runtime.
-        tokio::task::spawn_blocking(move || jobs.send(job))
+        tokio::task::spawn_blocking(move || jobs.send(job).map_err(|_| ()))
             .await
             .map_err(|_| ApiError::internal("writer queue"))?
             .map_err(|_| ApiError::internal("writer stopped"))?;
@@ -299,18 +299,18 @@ fn try_batch(db: &Database, batch: &mut [Job]) -> Result<Outcome, StoreError> {
     let mut events = Vec::new();
     for (i, job) in batch.iter_mut().enumerate() {
         let now = Utc::now();
-        if let Some(k) = &job.idem {
-            if let Some(rec) = tables::IDEMPOTENCY.get_w(&w, (k.device, k.key.as_str()))? {
-                results.push(if rec.fingerprint == k.fingerprint {
-                    Ok(rec.reply)
-                } else {
-                    Err(ApiError::conflict(
-                        "idempotency_key_reused",
-                        "this Idempotency-Key was already used for a different request",
-                    ))
-                });
-                continue;
-            }
+        if let Some(k) = &job.idem
+            && let Some(rec) = tables::IDEMPOTENCY.get_w(&w, (k.device, k.key.as_str()))?
+        {
+            results.push(if rec.fingerprint == k.fingerprint {
+                Ok(rec.reply)
+            } else {
+                Err(ApiError::conflict(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was already used for a different request",
+                ))
+            });
+            continue;
         }
         let mut tx = Tx {
             w: &w,

@@ -20,8 +20,12 @@ async fn fixture() -> Fixture {
     let token = state
         .writer
         .write(Actor::system("test"), None, |tx| {
-            let (t, _) = store_server::routes::devices::create_device(tx, "manager", Role::Manager)?;
-            Ok(Reply { status: 201, body: t.into() })
+            let (t, _) =
+                store_server::routes::devices::create_device(tx, "manager", Role::Manager)?;
+            Ok(Reply {
+                status: 201,
+                body: t.into(),
+            })
         })
         .await
         .expect("device")
@@ -29,28 +33,52 @@ async fn fixture() -> Fixture {
         .as_str()
         .expect("token")
         .to_string();
-    Fixture { _dir: dir, state, token }
+    Fixture {
+        _dir: dir,
+        state,
+        token,
+    }
 }
 
 /// Sends one request; returns status and JSON body (Null when empty).
-async fn check(f: &Fixture, method: &str, uri: &str, auth: bool, body: Option<&str>) -> (StatusCode, serde_json::Value) {
+async fn check(
+    f: &Fixture,
+    method: &str,
+    uri: &str,
+    auth: bool,
+    body: Option<&str>,
+) -> (StatusCode, serde_json::Value) {
     let mut b = Request::builder().method(method).uri(uri);
     if auth {
         b = b.header("authorization", format!("Bearer {}", f.token));
     }
     let req = match body {
-        Some(s) => b.header("content-type", "application/json").body(Body::from(s.to_string())),
+        Some(s) => b
+            .header("content-type", "application/json")
+            .body(Body::from(s.to_string())),
         None => b.body(Body::empty()),
     }
     .expect("request");
-    let resp = store_server::app(f.state.clone()).oneshot(req).await.expect("response");
+    let resp = store_server::app(f.state.clone())
+        .oneshot(req)
+        .await
+        .expect("response");
     let status = resp.status();
     let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-    (status, if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") })
+    (
+        status,
+        if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("JSON body")
+        },
+    )
 }
 
 fn error_code(v: &serde_json::Value) -> &str {
-    v["error"]["code"].as_str().unwrap_or_else(|| panic!("not the error shape: {v}"))
+    v["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not the error shape: {v}"))
 }
 
 #[tokio::test]
@@ -65,15 +93,72 @@ async fn health_needs_no_token() {
 #[tokio::test]
 async fn errors_share_one_shape() {
     let f = fixture().await;
-    let cases: &[(&str, &str, bool, Option<&str>, StatusCode, &str)] = &[
-        ("GET", "/api/v1/customers", false, None, StatusCode::UNAUTHORIZED, "unauthenticated"),
-        ("GET", "/api/v1/nowhere", true, None, StatusCode::NOT_FOUND, "not_found"),
-        ("DELETE", "/api/v1/health", true, None, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        ("GET", "/api/v1/customers/abc", true, None, StatusCode::BAD_REQUEST, "bad_path"),
-        ("GET", "/api/v1/customers?limit=-1", true, None, StatusCode::BAD_REQUEST, "bad_query"),
-        ("POST", "/api/v1/customers", true, Some("{"), StatusCode::BAD_REQUEST, "bad_json"),
-        ("POST", "/api/v1/customers", true, Some(r#"{"name":"王芳","phone":"12"}"#), StatusCode::UNPROCESSABLE_ENTITY, "phone_invalid"),
-        ("POST", "/api/v1/services", true, Some(r#"{"category":"perm","name":"x","price":"-1","duration_min":30}"#), StatusCode::UNPROCESSABLE_ENTITY, "bad_json"),
+    type Case<'a> = (&'a str, &'a str, bool, Option<&'a str>, StatusCode, &'a str);
+    let cases: &[Case] = &[
+        (
+            "GET",
+            "/api/v1/customers",
+            false,
+            None,
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+        (
+            "GET",
+            "/api/v1/nowhere",
+            true,
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "DELETE",
+            "/api/v1/health",
+            true,
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "GET",
+            "/api/v1/customers/abc",
+            true,
+            None,
+            StatusCode::BAD_REQUEST,
+            "bad_path",
+        ),
+        (
+            "GET",
+            "/api/v1/customers?limit=-1",
+            true,
+            None,
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+        ),
+        (
+            "POST",
+            "/api/v1/customers",
+            true,
+            Some("{"),
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+        ),
+        (
+            "POST",
+            "/api/v1/customers",
+            true,
+            Some(r#"{"name":"王芳","phone":"12"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "phone_invalid",
+        ),
+        (
+            "POST",
+            "/api/v1/services",
+            true,
+            Some(r#"{"category":"perm","name":"x","price":"-1","duration_min":30}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_json",
+        ),
     ];
     for (method, uri, auth, body, status, code) in cases {
         let (s, v) = check(&f, method, uri, *auth, *body).await;
@@ -84,7 +169,10 @@ async fn errors_share_one_shape() {
 #[tokio::test]
 async fn oversize_body_is_refused() {
     let f = fixture().await;
-    let big = format!(r#"{{"name":"{}","phone":"13800138000"}}"#, "x".repeat(store_server::BODY_LIMIT));
+    let big = format!(
+        r#"{{"name":"{}","phone":"13800138000"}}"#,
+        "x".repeat(store_server::BODY_LIMIT)
+    );
     let (s, v) = check(&f, "POST", "/api/v1/customers", true, Some(&big)).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(&v), "body_too_large");
@@ -93,7 +181,14 @@ async fn oversize_body_is_refused() {
 #[tokio::test]
 async fn create_then_read_a_customer() {
     let f = fixture().await;
-    let (s, created) = check(&f, "POST", "/api/v1/customers", true, Some(r#"{"name":"王芳","phone":"+86 138 0013 8000","gender":"female","consent":true}"#)).await;
+    let (s, created) = check(
+        &f,
+        "POST",
+        "/api/v1/customers",
+        true,
+        Some(r#"{"name":"王芳","phone":"+86 138 0013 8000","gender":"female","consent":true}"#),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED);
     let id = created["id"].as_u64().expect("id");
     let (s, v) = check(&f, "GET", &format!("/api/v1/customers/{id}"), true, None).await;
@@ -112,15 +207,32 @@ async fn openapi_describes_every_route() {
     assert_eq!(s, StatusCode::OK);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths = doc["paths"].as_object().expect("paths");
-    for p in ["/api/v1/health", "/api/v1/events", "/api/v1/customers", "/api/v1/customers/{id}/merge", "/api/v1/kiosk/identify", "/api/v1/pair", "/api/v1/cards/{number}/replace", "/api/v1/audit"] {
-        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
+    for p in [
+        "/api/v1/health",
+        "/api/v1/events",
+        "/api/v1/customers",
+        "/api/v1/customers/{id}/merge",
+        "/api/v1/kiosk/identify",
+        "/api/v1/pair",
+        "/api/v1/cards/{number}/replace",
+        "/api/v1/audit",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
     }
     // Every documented path answers something other than "no such route".
     for (path, ops) in paths {
         for method in ops.as_object().expect("operations").keys() {
             let uri = path.replace("{id}", "1").replace("{number}", "88000001");
             let (s, v) = check(&f, &method.to_uppercase(), &uri, true, Some("{}")).await;
-            assert!(!(s == StatusCode::NOT_FOUND && v["error"]["code"] == "not_found" && v["error"]["message"] == "no such route"), "{method} {path} is documented but not routed");
+            assert!(
+                !(s == StatusCode::NOT_FOUND
+                    && v["error"]["code"] == "not_found"
+                    && v["error"]["message"] == "no such route"),
+                "{method} {path} is documented but not routed"
+            );
         }
     }
 }
@@ -132,7 +244,10 @@ fn a_newer_store_file_is_refused_not_corrupted() {
     {
         let db = redb::Database::create(&path).expect("create");
         let w = db.begin_write().expect("write");
-        w.open_table(store_server::store::tables::META).expect("meta").insert("schema_version", "99").expect("insert");
+        w.open_table(store_server::store::tables::META)
+            .expect("meta")
+            .insert("schema_version", "99")
+            .expect("insert");
         w.commit().expect("commit");
     }
     match store_server::store::open(&path) {

@@ -47,10 +47,10 @@ pub async fn audit_list(
             .rev()
         {
             let seq = item.map_err(StoreError::from)?.0.value().1;
-            if let Some(e) = tables::AUDIT.get(&r, seq)? {
-                if keep(&e) {
-                    out.push(e);
-                }
+            if let Some(e) = tables::AUDIT.get(&r, seq)?
+                && keep(&e)
+            {
+                out.push(e);
             }
             if out.len() >= limit {
                 break;

@@ -174,22 +174,22 @@ pub async fn customer_update(
         s.writer
             .write(auth.actor(), idem, move |tx| {
                 let before = active(tx, CustomerId(id))?;
-                if let Some(p) = valid.phone() {
-                    if phone_owner(tx.w, p.as_str())?.is_some_and(|owner| owner != id) {
-                        return Err(ApiError::conflict(
-                            "phone_taken",
-                            "another customer has this phone number",
-                        ));
-                    }
+                if let Some(p) = valid.phone()
+                    && phone_owner(tx.w, p.as_str())?.is_some_and(|owner| owner != id)
+                {
+                    return Err(ApiError::conflict(
+                        "phone_taken",
+                        "another customer has this phone number",
+                    ));
                 }
-                if let Some(r) = valid.referrer() {
-                    if r.0 == id || tx.get(&tables::CUSTOMERS, r.0)?.is_none() {
-                        return Err(ApiError::new(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "referrer_unknown",
-                            "the referrer must be another customer",
-                        ));
-                    }
+                if let Some(r) = valid.referrer()
+                    && (r.0 == id || tx.get(&tables::CUSTOMERS, r.0)?.is_none())
+                {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "referrer_unknown",
+                        "the referrer must be another customer",
+                    ));
                 }
                 let mut after = before.clone();
                 after.apply(valid.clone(), tx.now);
@@ -224,10 +224,10 @@ fn candidates(r: &ReadTransaction, q: &SearchQuery) -> Result<Vec<u64>, StoreErr
             )?);
         }
         SearchQuery::Text { name_prefix, card } => {
-            if let Some(card) = card {
-                if let Some(c) = tables::CARDS.get(r, card.as_str())? {
-                    ids.push(c.customer_id.0);
-                }
+            if let Some(card) = card
+                && let Some(c) = tables::CARDS.get(r, card.as_str())?
+            {
+                ids.push(c.customer_id.0);
             }
             ids.extend(index_prefix(
                 r,
@@ -287,10 +287,10 @@ pub async fn customer_search(
     match f.q.as_deref().and_then(parse_query) {
         Some(q) => {
             for id in candidates(&r, &q)? {
-                if let Some(c) = tables::CUSTOMERS.get(&r, id)? {
-                    if matches(&c, &f) {
-                        hits.push(c);
-                    }
+                if let Some(c) = tables::CUSTOMERS.get(&r, id)?
+                    && matches(&c, &f)
+                {
+                    hits.push(c);
                 }
             }
         }

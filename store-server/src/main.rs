@@ -125,15 +125,43 @@ fn main() -> anyhow::Result<()> {
         } else {
             Mdns::Interfaces(cli.mdns_interface.clone())
         };
+        if let Some(code) = store_server::bootstrap_pairing_code(&state).await? {
+            let port = listener.local_addr()?.port();
+            println!("No manager device is paired yet. Pair one with code {} (valid until {}), e.g.", code.code, code.expires_at.format("%H:%M UTC"));
+            println!(
+                "  curl -X POST http://127.0.0.1:{port}/api/v1/pair -H 'content-type: application/json' -d '{{\"code\":\"{}\",\"device_name\":\"Back office\"}}'",
+                code.code
+            );
+        }
         tracing::info!(
             "store '{}' serving on http://{} (data in {})",
             state.info.store_name,
             listener.local_addr()?,
             cli.data.display()
         );
-        store_server::serve(listener, state, stop, mdns, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        store_server::serve(listener, state, stop, mdns, shutdown_signal()).await
     })
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

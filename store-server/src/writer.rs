@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::store::{self, Records, StoreError, tables};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use redb::{Database, WriteTransaction};
+use redb::{Database, Durability, WriteTransaction};
 use salon_shared::api::{AuditEntry, Event};
 use salon_shared::{DeviceId, StaffId};
 use serde::{Deserialize, Serialize};
@@ -294,7 +294,10 @@ fn run_batch(db: &Database, mut batch: Vec<Job>, events: &broadcast::Sender<Even
 }
 
 fn try_batch(db: &Database, batch: &mut [Job]) -> Result<Outcome, StoreError> {
-    let w = db.begin_write()?;
+    let mut w = db.begin_write()?;
+    // Said explicitly: an answered write is on disk (SEC-5).
+    w.set_durability(Durability::Immediate)
+        .map_err(|e| StoreError::Db(e.to_string()))?;
     let mut results = Vec::with_capacity(batch.len());
     let mut events = Vec::new();
     for (i, job) in batch.iter_mut().enumerate() {

@@ -1,11 +1,11 @@
 //! The end-to-end harness: a real store server on `127.0.0.1:0` with a real store file in a
 //! temporary directory, and clients of any role paired through the real pairing flow.
 
-use salon_shared::client::Client;
 use salon_shared::Role;
+use salon_shared::client::Client;
 use std::path::{Path, PathBuf};
-use store_server::writer::{Actor, Reply};
 use store_server::Mdns;
+use store_server::writer::{Actor, Reply};
 use tokio::sync::oneshot;
 
 /// A store server running inside the test process.
@@ -31,12 +31,21 @@ impl TestServer {
 
     /// A store in `dir`, advertised as `mdns` says.
     pub async fn start_in(dir: &Path, mdns: Mdns) -> TestServer {
-        let (state, stop_events) = store_server::open(dir, Some("测试沙龙 Test Salon"), "Test Salon").expect("store opens");
+        let (state, stop_events) =
+            store_server::open(dir, Some("测试沙龙 Test Salon"), "Test Salon")
+                .expect("store opens");
         let token = state
             .writer
             .write(Actor::system("test harness"), None, |tx| {
-                let (token, _) = store_server::routes::devices::create_device(tx, "test manager", Role::Manager)?;
-                Ok(Reply { status: 201, body: serde_json::Value::String(token) })
+                let (token, _) = store_server::routes::devices::create_device(
+                    tx,
+                    "test manager",
+                    Role::Manager,
+                )?;
+                Ok(Reply {
+                    status: 201,
+                    body: serde_json::Value::String(token),
+                })
             })
             .await
             .expect("manager device created")
@@ -44,7 +53,9 @@ impl TestServer {
             .as_str()
             .expect("token")
             .to_string();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
         let st = state.clone();
@@ -56,7 +67,14 @@ impl TestServer {
             .expect("server runs");
         });
         let manager = Client::new(base.clone()).with_token(token);
-        TestServer { base, manager, state, dir: None, stop: Some(stop), task: Some(task) }
+        TestServer {
+            base,
+            manager,
+            state,
+            dir: None,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     /// A client with no token.
@@ -66,8 +84,16 @@ impl TestServer {
 
     /// Pairs a new device of `role` through a pairing code, as a real device would.
     pub async fn client(&self, role: Role) -> Client {
-        let code = self.manager.create_pairing_code(role).await.expect("pairing code");
-        let (_, client) = self.anonymous().pair(&code.code, &format!("test {}", role.as_str())).await.expect("paired");
+        let code = self
+            .manager
+            .create_pairing_code(role)
+            .await
+            .expect("pairing code");
+        let (_, client) = self
+            .anonymous()
+            .pair(&code.code, &format!("test {}", role.as_str()))
+            .await
+            .expect("paired");
         client
     }
 
@@ -89,8 +115,15 @@ impl TestServer {
 /// The `store-server` binary built beside this test binary (for crash and restart tests).
 pub fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
     let bin = dir.join(format!("store-server{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "store-server binary not found at {}: run the tests with `cargo test --workspace`", bin.display());
+    assert!(
+        bin.exists(),
+        "store-server binary not found at {}: run the tests with `cargo test --workspace`",
+        bin.display()
+    );
     bin
 }

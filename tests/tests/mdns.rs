@@ -1,23 +1,76 @@
 //! mDNS discovery on loopback only: the server advertises on `lo`, the browser listens on
 //! the IPv4 loopback, and the discovered URL is a working server.
+//!
+//! The mDNS library joins its multicast groups on every interface when it starts, before it
+//! can be limited to loopback. So the test runs itself again inside a network namespace of
+//! its own (`unshare -rn`) whose only interface is loopback: nothing reaches a real network.
 
 use salon_shared::client::{Client, discover};
 use salon_tests::TestServer;
 use std::time::Duration;
 use store_server::Mdns;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_is_discovered_on_loopback() {
+const IN_NETNS: &str = "SALON_TEST_IN_NETNS";
+
+#[test]
+fn server_is_discovered_on_loopback() {
+    if std::env::var_os(IN_NETNS).is_none() {
+        let exe = std::env::current_exe().expect("test binary path");
+        let out = std::process::Command::new("unshare")
+            .args(["-rn", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+            .arg(exe)
+            .args([
+                "--exact",
+                "server_is_discovered_on_loopback",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(IN_NETNS, "1")
+            .output()
+            .expect("unshare (util-linux) and ip (iproute2) run");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The inner run must have run this very test, not zero tests.
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "mDNS test inside its network namespace failed:\n{text}"
+        );
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(discovered());
+}
+
+async fn discovered() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let srv = TestServer::start_in(dir.path(), Mdns::Interfaces(vec!["lo".into()])).await;
     let health = srv.manager.health().await.expect("health");
-    let port: u16 = srv.base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port in base URL");
+    let port: u16 = srv
+        .base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in base URL");
 
-    let found = discover(Duration::from_secs(3), true).await.expect("mDNS browse runs");
+    let found = discover(Duration::from_secs(3), true)
+        .await
+        .expect("mDNS browse runs");
     let me = found
         .iter()
         .find(|d| d.server_id == health.server_id)
-        .unwrap_or_else(|| panic!("server {} not discovered; found {found:?}", health.server_id));
+        .unwrap_or_else(|| {
+            panic!(
+                "server {} not discovered; found {found:?}",
+                health.server_id
+            )
+        });
     assert_eq!(me.store_name, health.store_name);
     assert_eq!(me.store_name, "测试沙龙 Test Salon");
     assert_eq!(me.api_version, "1");
@@ -31,7 +84,10 @@ async fn server_is_discovered_on_loopback() {
     let url = me.base_url().expect("a base URL");
     assert_eq!(url, format!("http://127.0.0.1:{port}"));
 
-    let h = Client::new(url).health().await.expect("discovered URL answers");
+    let h = Client::new(url)
+        .health()
+        .await
+        .expect("discovered URL answers");
     assert_eq!(h.server_id, health.server_id);
     assert_eq!(h.status, "ok");
     srv.stop().await;

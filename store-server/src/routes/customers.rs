@@ -485,7 +485,17 @@ pub async fn customer_erase(
                 after.erase(tx.now);
                 unindex(tx.writing(), &before)?;
                 tx.put(&tables::CUSTOMERS, id, &after)?;
-                redact_history(tx.w, &before)?;
+                redact_history(tx.w, before.id)?;
+                // Duplicates merged into this customer are the same person: erase them too.
+                for dup_id in &before.merged_from {
+                    if let Some(dup) = tx.get(&tables::CUSTOMERS, dup_id.0)? {
+                        let mut gone = dup.clone();
+                        gone.erase(tx.now);
+                        unindex(tx.w, &dup)?;
+                        tx.put(&tables::CUSTOMERS, dup_id.0, &gone)?;
+                    }
+                    redact_history(tx.w, *dup_id)?;
+                }
                 tx.audit(
                     "customer.erase",
                     "customer",
@@ -500,8 +510,8 @@ pub async fn customer_erase(
     ))
 }
 
-fn redact_history(w: &WriteTransaction, c: &Customer) -> Result<(), StoreError> {
-    let key = format!("customer:{}", c.id);
+fn redact_history(w: &WriteTransaction, id: CustomerId) -> Result<(), StoreError> {
+    let key = format!("customer:{id}");
     let seqs: Vec<u64> = {
         let t = w.open_table(tables::AUDIT_BY_ENTITY)?;
         let mut v = Vec::new();

@@ -44,13 +44,22 @@ pub async fn events(
     let mut rx = s.writer.events.subscribe();
     let mut backlog = Vec::new();
     let mut gap = false;
+    let mut resume_from = 0;
     if let Some(last) = last {
         let r = s.db.begin_read().map_err(StoreError::from)?;
         let t = r
             .open_table(tables::EVENTS.definition())
             .map_err(StoreError::from)?;
         let first_kept = t.first().map_err(StoreError::from)?.map(|(k, _)| k.value());
-        gap = first_kept.is_some_and(|f| f > last + 1);
+        let newest = t
+            .last()
+            .map_err(StoreError::from)?
+            .map(|(k, _)| k.value())
+            .unwrap_or(0);
+        // Missed more than the store kept, or resuming from a sequence this store never
+        // issued (another store, or a restored backup): the device must reload.
+        gap = first_kept.is_some_and(|f| f > last + 1) || last > newest;
+        resume_from = last.min(newest);
         if !gap {
             for item in t.range(last + 1..).map_err(StoreError::from)?.take(10_000) {
                 let (_, v) = item.map_err(StoreError::from)?;
@@ -59,11 +68,12 @@ pub async fn events(
         }
     }
     let mut stopping = s.stopping.clone();
+    let device = auth.device.id;
     let stream = async_stream(move |tx| async move {
         if gap && tx.send(resync()).await.is_err() {
             return;
         }
-        let mut sent = last.unwrap_or(0);
+        let mut sent = resume_from;
         for e in &backlog {
             if tx.send(sse(e)).await.is_err() {
                 return;
@@ -77,6 +87,8 @@ pub async fn events(
                     Ok(e) => {
                         sent = e.seq;
                         if tx.send(sse(&e)).await.is_err() { return; }
+                        // A revoked device's open stream ends with its revocation.
+                        if e.kind == "device.revoked" && e.entity_id == device.to_string() { return; }
                     }
                     Err(RecvError::Lagged(_)) => {
                         if tx.send(resync()).await.is_err() { return; }

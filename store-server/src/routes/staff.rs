@@ -88,23 +88,33 @@ pub async fn staff_update(
     auth.require(Action::StaffWrite)?;
     let idem = auth.idem(&format!("PUT /staff/{id}"), &input);
     let salt = random_secret(8);
-    Ok(respond(
-        s.writer
-            .write(auth.actor(), idem, move |tx| {
-                let before = tx
-                    .get(&tables::STAFF, id)?
-                    .ok_or_else(|| ApiError::not_found("staff member"))?;
-                let after = input
-                    .clone()
-                    .into_staff(StaffId(id), Some(&before), salt.clone())?;
-                tx.put(&tables::STAFF, id, &after)?;
-                let pin_changed = after.pin_hash != before.pin_hash;
-                let mut after_view = serde_json::to_value(after.view()).unwrap_or_default();
-                after_view["pin_changed"] = pin_changed.into();
-                tx.audit("staff.update", "staff", id, before.view(), after_view)?;
-                tx.event("staff.updated", id)?;
-                Ok(Reply::ok(StatusCode::OK, &after.view()))
-            })
-            .await,
-    ))
+    let r = s
+        .writer
+        .write(auth.actor(), idem, move |tx| {
+            let before = tx
+                .get(&tables::STAFF, id)?
+                .ok_or_else(|| ApiError::not_found("staff member"))?;
+            let after = input
+                .clone()
+                .into_staff(StaffId(id), Some(&before), salt.clone())?;
+            tx.put(&tables::STAFF, id, &after)?;
+            let pin_changed = after.pin_hash != before.pin_hash;
+            let mut after_view = serde_json::to_value(after.view()).unwrap_or_default();
+            after_view["pin_changed"] = pin_changed.into();
+            tx.audit("staff.update", "staff", id, before.view(), after_view)?;
+            tx.event("staff.updated", id)?;
+            Ok(Reply::ok(StatusCode::OK, &after.view()))
+        })
+        .await;
+    // A deactivated staff member is signed out of every device at once.
+    if let Ok(reply) = &r {
+        if reply.body["active"] == false {
+            s.volatile
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|_, v| v.staff.id.0 != id);
+        }
+    }
+    Ok(respond(r))
 }

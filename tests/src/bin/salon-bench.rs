@@ -22,7 +22,10 @@ struct Stats {
 fn stats(mut v: Vec<Duration>) -> Stats {
     v.sort();
     let at = |q: f64| v[((v.len() as f64 * q) as usize).min(v.len() - 1)];
-    Stats { p50: at(0.50), p99: at(0.99) }
+    Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -44,18 +47,29 @@ fn raw_fsync(dir: &std::path::Path) -> Stats {
 }
 
 fn main() -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(run())
 }
 
 async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    println!("salon-bench: store file in {} (durable: one fsync per commit)", dir.path().display());
+    println!(
+        "salon-bench: store file in {} (durable: one fsync per commit)",
+        dir.path().display()
+    );
     let server = TestServer::start_in(dir.path(), Mdns::Off).await;
     let fill = Instant::now();
     let writer = server.state.writer.clone();
-    tokio::task::spawn_blocking(move || store_server::demo::add_customers(&writer, CUSTOMERS, 7)).await?.map_err(|e| anyhow::anyhow!(e.message))?;
-    println!("filled {CUSTOMERS} customers in {:.1} s", fill.elapsed().as_secs_f64());
+    tokio::task::spawn_blocking(move || store_server::demo::add_customers(&writer, CUSTOMERS, 7))
+        .await?
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    println!(
+        "filled {CUSTOMERS} customers in {:.1} s",
+        fill.elapsed().as_secs_f64()
+    );
     let client = server.manager.clone();
 
     let fsync = raw_fsync(dir.path());
@@ -70,9 +84,16 @@ async fn run() -> anyhow::Result<()> {
 
     let mut create = Vec::with_capacity(SAMPLES);
     for i in 0..SAMPLES {
-        let c = NewCustomer { name: format!("测试{i}"), phone: format!("135{:08}", i), consent: true, ..Default::default() };
+        let c = NewCustomer {
+            name: format!("测试{i}"),
+            phone: format!("135{:08}", i),
+            consent: true,
+            ..Default::default()
+        };
         let t = Instant::now();
-        client.create_customer(&c, Some(&format!("bench-{i}"))).await?;
+        client
+            .create_customer(&c, Some(&format!("bench-{i}")))
+            .await?;
         create.push(t.elapsed());
     }
     let create = stats(create);
@@ -88,7 +109,11 @@ async fn run() -> anyhow::Result<()> {
         .collect();
     let mut search = Vec::with_capacity(SAMPLES);
     for q in &queries {
-        let query = CustomerQuery { q: Some(q.clone()), limit: Some(20), ..Default::default() };
+        let query = CustomerQuery {
+            q: Some(q.clone()),
+            limit: Some(20),
+            ..Default::default()
+        };
         let t = Instant::now();
         client.search_customers(&query).await?;
         search.push(t.elapsed());
@@ -104,7 +129,12 @@ async fn run() -> anyhow::Result<()> {
         let c = client.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..per_task {
-                let n = NewCustomer { name: format!("并发{k}-{i}"), phone: format!("137{:04}{:04}", k, i), consent: true, ..Default::default() };
+                let n = NewCustomer {
+                    name: format!("并发{k}-{i}"),
+                    phone: format!("137{:04}{:04}", k, i),
+                    consent: true,
+                    ..Default::default()
+                };
                 c.create_customer(&n, None).await.map(|_| ())?;
             }
             Ok::<(), salon_shared::client::ClientError>(())
@@ -118,8 +148,16 @@ async fn run() -> anyhow::Result<()> {
     println!();
     println!("| what | p50 | p99 | target (SPEC §4) | machine limit, same run |");
     println!("|---|---|---|---|---|");
-    println!("| raw fdatasync of a 4 KiB write | {} | {} | — | (this is the limit) |", ms(fsync.p50), ms(fsync.p99));
-    println!("| loopback HTTP round trip (GET /health) | {} | {} | — | (this is the limit) |", ms(rtt.p50), ms(rtt.p99));
+    println!(
+        "| raw fdatasync of a 4 KiB write | {} | {} | — | (this is the limit) |",
+        ms(fsync.p50),
+        ms(fsync.p99)
+    );
+    println!(
+        "| loopback HTTP round trip (GET /health) | {} | {} | — | (this is the limit) |",
+        ms(rtt.p50),
+        ms(rtt.p99)
+    );
     println!(
         "| customer create, durable, one at a time | {} | {} | durable write p50 ≤ 1 ms, p99 ≤ 3 ms | fsync p50 {} + round trip p50 {} |",
         ms(create.p50),
@@ -127,8 +165,16 @@ async fn run() -> anyhow::Result<()> {
         ms(fsync.p50),
         ms(rtt.p50)
     );
-    println!("| customer search on {CUSTOMERS} customers (phone, last 4, name, initials) | {} | {} | p99 ≤ 5 ms | round trip p50 {} |", ms(search.p50), ms(search.p99), ms(rtt.p50));
-    println!("| customer creates from {concurrent} devices at once | {rate:.0} writes/s | | | 1 / fsync p50 = {:.0} commits/s |", 1.0 / fsync.p50.as_secs_f64());
+    println!(
+        "| customer search on {CUSTOMERS} customers (phone, last 4, name, initials) | {} | {} | p99 ≤ 5 ms | round trip p50 {} |",
+        ms(search.p50),
+        ms(search.p99),
+        ms(rtt.p50)
+    );
+    println!(
+        "| customer creates from {concurrent} devices at once | {rate:.0} writes/s | | | 1 / fsync p50 = {:.0} commits/s |",
+        1.0 / fsync.p50.as_secs_f64()
+    );
     server.stop().await;
     Ok(())
 }

@@ -58,15 +58,29 @@ pub fn staff(name: &str, pin: Option<&str>) -> StaffInput {
 #[track_caller]
 pub fn assert_err<T: Debug>(r: Result<T, ClientError>, status: u16, code: &str) {
     match r {
-        Err(ClientError::Api { status: s, code: c, .. }) if s == status && c == code => {}
+        Err(ClientError::Api {
+            status: s, code: c, ..
+        }) if s == status && c == code => {}
         other => panic!("expected {status} {code}, got {other:?}"),
     }
 }
 
 /// A device paired through the real flow, with its raw token for hand-made requests.
-pub async fn paired(srv: &TestServer, role: Role, name: &str) -> (Client, String, salon_shared::DeviceId) {
-    let code = srv.manager.create_pairing_code(role).await.expect("pairing code");
-    let (resp, client) = srv.anonymous().pair(&code.code, name).await.expect("paired");
+pub async fn paired(
+    srv: &TestServer,
+    role: Role,
+    name: &str,
+) -> (Client, String, salon_shared::DeviceId) {
+    let code = srv
+        .manager
+        .create_pairing_code(role)
+        .await
+        .expect("pairing code");
+    let (resp, client) = srv
+        .anonymous()
+        .pair(&code.code, name)
+        .await
+        .expect("paired");
     (client, resp.token, resp.device.id)
 }
 
@@ -99,8 +113,9 @@ pub async fn raw(
     let v = if bytes.is_empty() {
         serde_json::Value::Null
     } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        })
     };
     (status, v)
 }
@@ -119,6 +134,25 @@ pub fn error_code(body: &serde_json::Value) -> String {
         code.is_some_and(|c| !c.is_empty()) && message.is_some(),
         "not the error shape: {body}"
     );
-    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "extra keys in {body}");
+    assert_eq!(
+        body.as_object().map(|o| o.len()),
+        Some(1),
+        "extra keys in {body}"
+    );
     code.unwrap_or_default().to_string()
+}
+
+/// Creates a customer (panics on failure).
+pub async fn add(c: &Client, new: &NewCustomer) -> salon_shared::Customer {
+    c.create_customer(new, None)
+        .await
+        .expect("customer created")
+}
+
+/// A search for `text`.
+pub fn q(text: &str) -> salon_shared::api::CustomerQuery {
+    salon_shared::api::CustomerQuery {
+        q: Some(text.into()),
+        ..Default::default()
+    }
 }

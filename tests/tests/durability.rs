@@ -1,0 +1,299 @@
+//! The real `store-server` binary as a subprocess: data survives clean stops (SIGINT,
+//! SIGTERM) and a hard kill (SIGKILL) under write load; `--demo` fills only an empty store;
+//! a store without a manager prints a bootstrap pairing code.
+
+mod common;
+#[path = "common/process.rs"]
+mod process;
+
+use common::*;
+use process::{Proc, manager_token};
+use salon_shared::api::*;
+use salon_shared::client::{Client, Live};
+use salon_shared::{CustomerId, Role};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+async fn total(c: &Client, q: Option<&str>) -> usize {
+    let q = CustomerQuery {
+        q: q.map(String::from),
+        limit: Some(1),
+        ..Default::default()
+    };
+    c.search_customers(&q).await.expect("search").total
+}
+
+async fn audit_all(c: &Client) -> Vec<AuditEntry> {
+    let q = AuditQuery {
+        limit: Some(500),
+        ..Default::default()
+    };
+    c.audit(&q).await.expect("audit")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_clean_stops() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("store");
+    let token = manager_token(&data);
+    let mut p = Proc::start(&data, &token, &[]).await;
+    let m = p.client.clone();
+    let server_id = m.health().await.expect("health").server_id;
+    let mut saved = Vec::new();
+    for name in ["王芳", "李娜", "张小明", "Anna Li", "赵强"] {
+        saved.push(add(&m, &customer(name, &phone())).await.id);
+    }
+    let card = IssueCard {
+        customer_id: saved[0],
+        number: Some("VIP-000001".into()),
+    };
+    m.issue_card(&card, None).await.expect("card");
+    let patch = CustomerPatch {
+        tags: Some(["vip".to_string()].into()),
+        ..Default::default()
+    };
+    m.update_customer(saved[0], &patch, None)
+        .await
+        .expect("update");
+    let mut details = Vec::new();
+    for id in &saved {
+        details.push(serde_json::to_value(m.customer(*id).await.expect("read")).expect("json"));
+    }
+    let svc = m
+        .create_service(&service("洗剪吹", "68"), None)
+        .await
+        .expect("service");
+    let audit = audit_all(&m).await;
+    // A live event stream must not hold up a clean stop.
+    let mut events = m.subscribe();
+    let first = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
+    assert_eq!(first.expect("connects"), Some(Live::Connected));
+
+    let status = p.stop_with("-INT");
+    assert!(status.success(), "SIGINT: exit {status}:\n{}", p.log_text());
+    drop(p);
+
+    let mut p = Proc::start(&data, &token, &[]).await;
+    let m = p.client.clone();
+    let health = m.health().await.expect("health");
+    assert_eq!(health.server_id, server_id, "the store keeps its identity");
+    for (id, before) in saved.iter().zip(&details) {
+        let after = m.customer(*id).await.expect("customer survives");
+        assert_eq!(&serde_json::to_value(&after).expect("json"), before);
+        let phone = after.customer.phone.as_ref().expect("phone").to_string();
+        assert_eq!(
+            total(&m, Some(&phone)).await,
+            1,
+            "found by phone after restart"
+        );
+    }
+    assert_eq!(total(&m, Some("VIP-000001")).await, 1);
+    assert_eq!(total(&m, None).await, saved.len());
+    assert_eq!(m.service(svc.id).await.expect("service"), svc);
+    assert_eq!(
+        audit_all(&m).await,
+        audit,
+        "the audit log survives unchanged"
+    );
+    let next = add(&m, &customer("孙丽", &phone())).await;
+    assert!(saved.iter().all(|id| *id < next.id), "ids are never reused");
+
+    // SIGTERM (a service manager's stop) is a clean stop too.
+    let status = p.stop_with("-TERM");
+    assert!(
+        status.success(),
+        "SIGTERM: exit {status}:\n{}",
+        p.log_text()
+    );
+    drop(p);
+    let p = Proc::start(&data, &token, &[]).await;
+    assert_eq!(
+        p.client.customer(next.id).await.expect("kept").customer,
+        next
+    );
+    assert_eq!(total(&p.client, None).await, saved.len() + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_kill_9() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("store");
+    let token = manager_token(&data);
+    let mut p = Proc::start(&data, &token, &[]).await;
+    let acked: Arc<Mutex<Vec<(CustomerId, String)>>> = Arc::default();
+    let writers: Vec<_> = (0..4)
+        .map(|t| {
+            let (c, acked) = (p.client.clone(), acked.clone());
+            tokio::spawn(async move {
+                let mut errors = 0;
+                for i in 0..10_000 {
+                    let ph = format!("1370{t}{i:06}");
+                    let new = customer(&format!("压测{t}号{i}"), &ph);
+                    match c.create_customer(&new, None).await {
+                        Ok(x) => acked.lock().expect("lock").push((x.id, ph)),
+                        Err(e) if e.status().is_some() => panic!("valid create refused: {e}"),
+                        Err(_) if errors >= 3 => return,
+                        Err(_) => errors += 1,
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acked.lock().expect("lock").len() < 60 {
+        assert!(Instant::now() < deadline, "write load too slow");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!p.stop_with("-9").success());
+    for w in writers {
+        let done = tokio::time::timeout(Duration::from_secs(20), w).await;
+        done.expect("writers stop").expect("writer task");
+    }
+    drop(p);
+    let acked = acked.lock().expect("lock").clone();
+
+    let p = Proc::start(&data, &token, &[]).await;
+    let m = p.client.clone();
+    let mut lost = Vec::new();
+    for (id, ph) in &acked {
+        let kept = m
+            .customer(*id)
+            .await
+            .map(|d| d.customer.phone.map(|x| x.to_string()));
+        if kept.as_ref().ok() != Some(&Some(ph.clone())) {
+            lost.push(format!("{id} {ph}: {kept:?}"));
+        }
+        if total(&m, Some(ph)).await != 1 {
+            lost.push(format!("{ph} not found by phone"));
+        }
+    }
+    let n = acked.len();
+    assert!(
+        lost.is_empty(),
+        "{} of {n} acknowledged creates lost:\n{}",
+        lost.len(),
+        lost.join("\n")
+    );
+    let q = AuditQuery {
+        action: Some("customer.create".into()),
+        limit: Some(500),
+        ..Default::default()
+    };
+    let creates = m.audit(&q).await.expect("audit");
+    for (id, _) in &acked {
+        let audited = creates.iter().any(|e| e.entity_id == id.to_string());
+        assert!(audited, "no audit entry for acknowledged customer {id}");
+    }
+    // At most one create per writer was in flight when the process died.
+    let all = total(&m, None).await;
+    assert!(
+        all >= n && all <= n + 4,
+        "{all} customers for {n} acknowledged creates"
+    );
+    let max = acked.iter().map(|(id, _)| *id).max().expect("some");
+    let next = add(&m, &customer("孙丽", &phone())).await;
+    assert!(
+        next.id > max,
+        "id {} reused after a crash (max acknowledged {max})",
+        next.id
+    );
+}
+
+/// Customers, services, staff, and the newest audit sequence number.
+async fn counts(m: &Client) -> (usize, usize, usize, u64) {
+    let q = AuditQuery {
+        limit: Some(1),
+        ..Default::default()
+    };
+    let audit = m.audit(&q).await.expect("audit");
+    let services = m.services(true).await.expect("services").len();
+    let staff = m.staff().await.expect("staff").len();
+    (
+        total(m, None).await,
+        services,
+        staff,
+        audit.first().map_or(0, |e| e.seq),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_fills_only_an_empty_store() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("demo");
+    let token = manager_token(&data);
+    let mut p = Proc::start(&data, &token, &["--demo"]).await;
+    let m = p.client.clone();
+    let filled = counts(&m).await;
+    let big_enough = filled.0 >= 200 && filled.1 >= 30 && filled.2 >= 6;
+    assert!(big_enough, "demo store too small: {filled:?}");
+    // The demo staff can sign in with their documented PINs.
+    let (name, _, _, _, pin) = store_server::demo::STAFF[0];
+    let staff = m.staff().await.expect("staff");
+    let st = staff.iter().find(|s| s.name == name).expect("demo manager");
+    let code = m.create_pairing_code(Role::FrontDesk).await.expect("code");
+    let (_, desk) = Client::new(m.base_url())
+        .pair(&code.code, "demo desk")
+        .await
+        .expect("pair");
+    desk.sign_in(st.id, pin).await.expect("demo PIN works");
+    let filled = counts(&m).await;
+    assert!(p.stop_with("-INT").success());
+    drop(p);
+
+    let mut p = Proc::start(&data, &token, &["--demo"]).await;
+    let again = counts(&p.client).await;
+    assert_eq!(again, filled, "--demo on a filled store added something");
+    assert!(p.stop_with("-INT").success());
+    drop(p);
+
+    // A store with one customer of its own is not empty either.
+    let data = dir.path().join("own");
+    let token = manager_token(&data);
+    let mut p = Proc::start(&data, &token, &[]).await;
+    let c = add(&p.client, &customer("王芳", &phone())).await;
+    let own = counts(&p.client).await;
+    assert!(p.stop_with("-INT").success());
+    drop(p);
+    let p = Proc::start(&data, &token, &["--demo"]).await;
+    assert_eq!((counts(&p.client).await, own.0), (own, 1));
+    assert_eq!(p.client.customer(c.id).await.expect("own").customer, c);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_without_a_manager_prints_a_pairing_code() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("fresh");
+    let mut p = Proc::start(&data, "", &[]).await;
+    // The code is printed before the server listens, so it is there once /health answers.
+    let out = p.stdout_text();
+    let code: String = out
+        .split("code ")
+        .nth(1)
+        .map(|s| s.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default();
+    assert_eq!(code.len(), 6, "no pairing code printed:\n{out}");
+    let (resp, boss) = p
+        .client
+        .pair(&code, "back office")
+        .await
+        .expect("bootstrap code pairs");
+    assert_eq!(resp.device.role, Role::Manager);
+    assert_eq!(
+        boss.devices().await.expect("a manager lists devices").len(),
+        1
+    );
+    let again = p.client.pair(&code, "second pc").await.map(|r| r.0);
+    assert_err(again, 401, "pairing_code_invalid");
+    assert!(p.stop_with("-INT").success());
+    drop(p);
+
+    let p = Proc::start(&data, &resp.token, &[]).await;
+    assert!(
+        !p.stdout_text().contains("code "),
+        "a code was printed although a manager is paired"
+    );
+    assert_eq!(
+        p.client.me().await.expect("token still valid").device.role,
+        Role::Manager
+    );
+}

@@ -26,7 +26,10 @@ pub struct Expect {
 impl std::ops::Add for Expect {
     type Output = Expect;
     fn add(self, o: Expect) -> Expect {
-        Expect { typical: self.typical + o.typical, cautious: self.cautious + o.cautious }
+        Expect {
+            typical: self.typical + o.typical,
+            cautious: self.cautious + o.cautious,
+        }
     }
 }
 
@@ -36,13 +39,24 @@ impl std::ops::Add for Expect {
 pub fn service_time(catalog_minutes: u16, recent: &[u32]) -> Expect {
     if recent.len() < MIN_SAMPLES {
         let c = f64::from(catalog_minutes);
-        return Expect { typical: c, cautious: c * CATALOG_MARGIN };
+        return Expect {
+            typical: c,
+            cautious: c * CATALOG_MARGIN,
+        };
     }
-    let mut v: Vec<f64> = recent.iter().rev().take(MAX_SAMPLES).map(|m| f64::from(*m)).collect();
+    let mut v: Vec<f64> = recent
+        .iter()
+        .rev()
+        .take(MAX_SAMPLES)
+        .map(|m| f64::from(*m))
+        .collect();
     v.sort_by(f64::total_cmp);
     let q = |p: f64| v[(((v.len() - 1) as f64) * p).round() as usize];
     let typical = q(0.5);
-    Expect { typical, cautious: q(0.8).max(typical) }
+    Expect {
+        typical,
+        cautious: q(0.8).max(typical),
+    }
 }
 
 /// Adds a finished service's minutes to the recent samples, keeping the newest.
@@ -73,20 +87,29 @@ fn minutes(m: f64) -> Duration {
 
 /// The earliest time `len` fits from `t` without touching an appointment.
 fn fit(mut t: DateTime<Utc>, len: Duration, appointments: &[Interval]) -> DateTime<Utc> {
-    while let Some(a) = appointments.iter().find(|a| a.overlaps(&Interval::new(t, t + len))) {
+    while let Some(a) = appointments
+        .iter()
+        .find(|a| a.overlaps(&Interval::new(t, t + len)))
+    {
         t = a.end;
     }
     t
 }
 
 /// When the stylist could start `next`, reading every duration with `pick`.
-fn start(load: &StylistLoad, now: DateTime<Utc>, next: Expect, pick: fn(Expect) -> f64) -> Option<DateTime<Utc>> {
+fn start(
+    load: &StylistLoad,
+    now: DateTime<Utc>,
+    next: Expect,
+    pick: fn(Expect) -> f64,
+) -> Option<DateTime<Utc>> {
     let shift = load.shift?;
     let mut t = now.max(shift.start);
     if let Some((started, e)) = load.current {
         let total = minutes(pick(e));
         // A service running over its expected time is nearly done, but not done: allow a little.
-        let remaining = (started + total - now).max(minutes(pick(e) * 0.1).min(Duration::minutes(5)));
+        let remaining =
+            (started + total - now).max(minutes(pick(e) * 0.1).min(Duration::minutes(5)));
         t = t.max(now + remaining);
     }
     for q in &load.queued {
@@ -110,7 +133,10 @@ pub fn quote(load: &StylistLoad, now: DateTime<Utc>, next: Expect) -> Option<Wai
     let high = (cautious - now).num_minutes().max(0);
     let low = low / ROUND_TO * ROUND_TO;
     let high = ((high + ROUND_TO - 1) / ROUND_TO * ROUND_TO).max(low + ROUND_TO);
-    Some(WaitRange { low: low as u32, high: high as u32 })
+    Some(WaitRange {
+        low: low as u32,
+        high: high as u32,
+    })
 }
 
 /// When the stylist is next free for `next` (the rotation board's first key).
@@ -144,7 +170,12 @@ pub fn accuracy(samples: impl IntoIterator<Item = (WaitRange, i64)>) -> Accuracy
         return Accuracy::default();
     }
     let n_f = n as f64;
-    Accuracy { tickets: n, mae_minutes: err / n_f, under_quoted: under as f64 / n_f, within_range: within as f64 / n_f }
+    Accuracy {
+        tickets: n,
+        mae_minutes: err / n_f,
+        under_quoted: under as f64 / n_f,
+        within_range: within as f64 / n_f,
+    }
 }
 
 #[cfg(test)]
@@ -153,7 +184,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("time")
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0)
+            .single()
+            .expect("time")
     }
     fn e(typical: f64, cautious: f64) -> Expect {
         Expect { typical, cautious }
@@ -172,7 +205,11 @@ mod tests {
             (60, &[70, 72, 75, 80, 90], 75.0, 80.0),
         ];
         for (catalog, recent, typical, cautious) in cases {
-            assert_eq!(service_time(*catalog, recent), e(*typical, *cautious), "{recent:?}");
+            assert_eq!(
+                service_time(*catalog, recent),
+                e(*typical, *cautious),
+                "{recent:?}"
+            );
         }
         let mut s: Vec<u32> = (0..25).collect();
         record_sample(&mut s, 99);
@@ -184,26 +221,67 @@ mod tests {
     fn quote_table() {
         let now = t(4, 0);
         let cases: Vec<(&str, StylistLoad, Option<(u32, u32)>)> = vec![
-            ("free now", StylistLoad { shift: day(), ..Default::default() }, Some((0, 5))),
+            (
+                "free now",
+                StylistLoad {
+                    shift: day(),
+                    ..Default::default()
+                },
+                Some((0, 5)),
+            ),
             ("not working", StylistLoad::default(), None),
-            ("before shift", StylistLoad { shift: Some(Interval::new(t(5, 0), t(13, 0))), ..Default::default() }, Some((60, 65))),
+            (
+                "before shift",
+                StylistLoad {
+                    shift: Some(Interval::new(t(5, 0), t(13, 0))),
+                    ..Default::default()
+                },
+                Some((60, 65)),
+            ),
             (
                 "in the chair, 20 of 40 min done",
-                StylistLoad { shift: day(), current: Some((t(3, 40), e(40.0, 50.0))), ..Default::default() },
+                StylistLoad {
+                    shift: day(),
+                    current: Some((t(3, 40), e(40.0, 50.0))),
+                    ..Default::default()
+                },
                 Some((20, 30)),
             ),
             (
                 "overrunning: a little more, not zero",
-                StylistLoad { shift: day(), current: Some((t(3, 0), e(40.0, 50.0))), ..Default::default() },
+                StylistLoad {
+                    shift: day(),
+                    current: Some((t(3, 0), e(40.0, 50.0))),
+                    ..Default::default()
+                },
                 Some((0, 5)),
             ),
-            ("two queued", StylistLoad { shift: day(), queued: vec![e(30.0, 40.0), e(30.0, 40.0)], ..Default::default() }, Some((60, 80))),
+            (
+                "two queued",
+                StylistLoad {
+                    shift: day(),
+                    queued: vec![e(30.0, 40.0), e(30.0, 40.0)],
+                    ..Default::default()
+                },
+                Some((60, 80)),
+            ),
             (
                 "an appointment in the way",
-                StylistLoad { shift: day(), appointments: vec![Interval::new(t(4, 10), t(5, 0))], ..Default::default() },
+                StylistLoad {
+                    shift: day(),
+                    appointments: vec![Interval::new(t(4, 10), t(5, 0))],
+                    ..Default::default()
+                },
                 Some((60, 60 + 5)),
             ),
-            ("would end after the shift", StylistLoad { shift: Some(Interval::new(t(2, 0), t(4, 20))), ..Default::default() }, None),
+            (
+                "would end after the shift",
+                StylistLoad {
+                    shift: Some(Interval::new(t(2, 0), t(4, 20))),
+                    ..Default::default()
+                },
+                None,
+            ),
         ];
         for (name, load, want) in cases {
             let got = quote(&load, now, e(30.0, 40.0)).map(|w| (w.low, w.high));
@@ -213,7 +291,11 @@ mod tests {
 
     #[test]
     fn the_high_end_is_never_below_the_low_end() {
-        let load = StylistLoad { shift: day(), queued: vec![e(33.0, 33.0)], ..Default::default() };
+        let load = StylistLoad {
+            shift: day(),
+            queued: vec![e(33.0, 33.0)],
+            ..Default::default()
+        };
         let w = quote(&load, t(4, 0), e(20.0, 20.0)).expect("quote");
         assert!(w.high >= w.low + 5, "{w:?}");
     }

@@ -8,6 +8,7 @@ pub mod estimate;
 pub mod ids;
 pub mod money;
 pub mod phone;
+pub mod planner;
 pub mod queue;
 pub mod rotation;
 pub mod schedule;

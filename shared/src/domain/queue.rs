@@ -41,7 +41,13 @@ pub enum QueueAction {
 }
 
 impl QueueAction {
-    pub const ALL: [QueueAction; 5] = [QueueAction::Call, QueueAction::Start, QueueAction::Finish, QueueAction::NoShow, QueueAction::Left];
+    pub const ALL: [QueueAction; 5] = [
+        QueueAction::Call,
+        QueueAction::Start,
+        QueueAction::Finish,
+        QueueAction::NoShow,
+        QueueAction::Left,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -72,7 +78,12 @@ pub fn transition(from: TicketState, action: QueueAction) -> Result<TicketState,
         (S::InService, A::Finish) => S::Done,
         (S::Waiting | S::Called, A::NoShow) => S::NoShow,
         (S::Waiting | S::Called, A::Left) => S::Left,
-        _ => return Err(IllegalMove { from, action: action.as_str() }),
+        _ => {
+            return Err(IllegalMove {
+                from,
+                action: action.as_str(),
+            });
+        }
     };
     Ok(to)
 }
@@ -120,7 +131,8 @@ pub struct Ticket {
 impl Ticket {
     /// Minutes waited from check-in to the start of service, once started.
     pub fn actual_wait(&self) -> Option<i64> {
-        self.started_at.map(|s| (s - self.created_at).num_minutes().max(0))
+        self.started_at
+            .map(|s| (s - self.created_at).num_minutes().max(0))
     }
 }
 
@@ -132,7 +144,14 @@ mod tests {
 
     #[test]
     fn transition_table() {
-        let all = [S::Waiting, S::Called, S::InService, S::Done, S::NoShow, S::Left];
+        let all = [
+            S::Waiting,
+            S::Called,
+            S::InService,
+            S::Done,
+            S::NoShow,
+            S::Left,
+        ];
         let legal = [
             (S::Waiting, A::Call, S::Called),
             (S::Called, A::Call, S::Called),
@@ -146,7 +165,10 @@ mod tests {
         ];
         for from in all {
             for action in QueueAction::ALL {
-                let want = legal.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
+                let want = legal
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
                 assert_eq!(transition(from, action).ok(), want, "{from:?} {action:?}");
             }
         }

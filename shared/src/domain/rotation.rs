@@ -46,7 +46,9 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).single().expect("time")
+        Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0)
+            .single()
+            .expect("time")
     }
     fn entry(id: u64, free_in: i64, walk_ins: u32, last: Option<i64>) -> RotationEntry {
         RotationEntry {
@@ -61,13 +63,33 @@ mod tests {
     #[test]
     fn order_table() {
         let cases: Vec<(&str, Vec<RotationEntry>, Vec<u64>)> = vec![
-            ("free soonest first", vec![entry(1, 30, 0, None), entry(2, 0, 5, None)], vec![2, 1]),
-            ("all free: fewest walk-ins", vec![entry(1, -10, 3, None), entry(2, 0, 1, None)], vec![2, 1]),
-            ("same count: assigned least recently", vec![entry(1, 0, 2, Some(5)), entry(2, 0, 2, Some(50))], vec![2, 1]),
-            ("never assigned goes first", vec![entry(1, 0, 2, Some(50)), entry(2, 0, 2, None)], vec![2, 1]),
+            (
+                "free soonest first",
+                vec![entry(1, 30, 0, None), entry(2, 0, 5, None)],
+                vec![2, 1],
+            ),
+            (
+                "all free: fewest walk-ins",
+                vec![entry(1, -10, 3, None), entry(2, 0, 1, None)],
+                vec![2, 1],
+            ),
+            (
+                "same count: assigned least recently",
+                vec![entry(1, 0, 2, Some(5)), entry(2, 0, 2, Some(50))],
+                vec![2, 1],
+            ),
+            (
+                "never assigned goes first",
+                vec![entry(1, 0, 2, Some(50)), entry(2, 0, 2, None)],
+                vec![2, 1],
+            ),
         ];
         for (name, entries, want) in cases {
-            assert_eq!(order(&entries, now()), want.into_iter().map(StaffId).collect::<Vec<_>>(), "{name}");
+            assert_eq!(
+                order(&entries, now()),
+                want.into_iter().map(StaffId).collect::<Vec<_>>(),
+                "{name}"
+            );
         }
     }
 
@@ -75,10 +97,19 @@ mod tests {
     fn the_manager_adjusts_the_board() {
         let mut a = entry(1, 0, 1, None);
         let b = entry(2, 0, 2, None);
-        assert_eq!(order(&[a.clone(), b.clone()], now()), vec![StaffId(1), StaffId(2)]);
+        assert_eq!(
+            order(&[a.clone(), b.clone()], now()),
+            vec![StaffId(1), StaffId(2)]
+        );
         a.adjustment.turns = 2;
-        assert_eq!(order(&[a.clone(), b.clone()], now()), vec![StaffId(2), StaffId(1)]);
-        a.adjustment = Adjustment { paused: true, turns: 0 };
+        assert_eq!(
+            order(&[a.clone(), b.clone()], now()),
+            vec![StaffId(2), StaffId(1)]
+        );
+        a.adjustment = Adjustment {
+            paused: true,
+            turns: 0,
+        };
         assert_eq!(order(&[a, b], now()), vec![StaffId(2)]);
     }
 }

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A half-open span of time `[start, end)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 pub struct Interval {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -44,16 +46,24 @@ pub struct DayHours {
 impl DayHours {
     pub fn validate(self) -> Result<DayHours, DomainError> {
         if self.start >= self.end {
-            return Err(DomainError::invalid("hours", "a shift must end after it starts"));
+            return Err(DomainError::invalid(
+                "hours",
+                "a shift must end after it starts",
+            ));
         }
         Ok(self)
     }
 
     /// These hours on `date` as instants, with the store's offset from UTC.
     pub fn on(self, date: NaiveDate, tz: FixedOffset) -> Option<Interval> {
-        let start = tz.from_local_datetime(&date.and_time(self.start)).single()?;
+        let start = tz
+            .from_local_datetime(&date.and_time(self.start))
+            .single()?;
         let end = tz.from_local_datetime(&date.and_time(self.end)).single()?;
-        Some(Interval::new(start.with_timezone(&Utc), end.with_timezone(&Utc)))
+        Some(Interval::new(
+            start.with_timezone(&Utc),
+            end.with_timezone(&Utc),
+        ))
     }
 }
 
@@ -138,14 +148,24 @@ impl BookingConflict {
         let hm = |t: DateTime<Utc>| t.with_timezone(&tz).format("%H:%M").to_string();
         match self {
             BookingConflict::NotWorking => "the stylist does not work that day".into(),
-            BookingConflict::OutsideShift(s) => format!("outside the stylist's shift ({}–{})", hm(s.start), hm(s.end)),
-            BookingConflict::Overlaps(o) => format!("the stylist is booked {}–{}", hm(o.start), hm(o.end)),
+            BookingConflict::OutsideShift(s) => format!(
+                "outside the stylist's shift ({}–{})",
+                hm(s.start),
+                hm(s.end)
+            ),
+            BookingConflict::Overlaps(o) => {
+                format!("the stylist is booked {}–{}", hm(o.start), hm(o.end))
+            }
         }
     }
 }
 
 /// Checks that `want` fits in `shift` and overlaps none of `busy`.
-pub fn check_booking(shift: Option<Interval>, busy: &[Interval], want: Interval) -> Result<(), BookingConflict> {
+pub fn check_booking(
+    shift: Option<Interval>,
+    busy: &[Interval],
+    want: Interval,
+) -> Result<(), BookingConflict> {
     let shift = shift.ok_or(BookingConflict::NotWorking)?;
     if !shift.contains(&want) {
         return Err(BookingConflict::OutsideShift(shift));
@@ -158,8 +178,16 @@ pub fn check_booking(shift: Option<Interval>, busy: &[Interval], want: Interval)
 
 /// Every start time, on a `step` grid from the shift's start and not before `not_before`,
 /// where `length` fits in the shift without touching `busy`.
-pub fn free_slots(shift: Option<Interval>, busy: &[Interval], length: Duration, step: Duration, not_before: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    let Some(shift) = shift else { return Vec::new() };
+pub fn free_slots(
+    shift: Option<Interval>,
+    busy: &[Interval],
+    length: Duration,
+    step: Duration,
+    not_before: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let Some(shift) = shift else {
+        return Vec::new();
+    };
     if step <= Duration::zero() || length <= Duration::zero() {
         return Vec::new();
     }
@@ -219,7 +247,10 @@ impl Appointment {
 
     /// Booked and not cancelled or missed: it holds the stylist's time.
     pub fn holds_time(&self) -> bool {
-        matches!(self.state, AppointmentState::Booked | AppointmentState::CheckedIn)
+        matches!(
+            self.state,
+            AppointmentState::Booked | AppointmentState::CheckedIn
+        )
     }
 }
 
@@ -236,10 +267,16 @@ mod tests {
         FixedOffset::east_opt(8 * 3600).expect("offset")
     }
     fn t(h: u32, m: u32) -> DateTime<Utc> {
-        tz().with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("time").with_timezone(&Utc)
+        tz().with_ymd_and_hms(2026, 11, 23, h, m, 0)
+            .single()
+            .expect("time")
+            .with_timezone(&Utc)
     }
     fn hours(a: u32, b: u32) -> DayHours {
-        DayHours { start: NaiveTime::from_hms_opt(a, 0, 0).expect("t"), end: NaiveTime::from_hms_opt(b, 0, 0).expect("t") }
+        DayHours {
+            start: NaiveTime::from_hms_opt(a, 0, 0).expect("t"),
+            end: NaiveTime::from_hms_opt(b, 0, 0).expect("t"),
+        }
     }
     fn monday() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
@@ -247,15 +284,31 @@ mod tests {
 
     #[test]
     fn roster_exceptions_override_the_template() {
-        let mut r = Roster { weekly: [Some(hours(10, 20)), None, None, None, None, None, None], exceptions: vec![] };
+        let mut r = Roster {
+            weekly: [Some(hours(10, 20)), None, None, None, None, None, None],
+            exceptions: vec![],
+        };
         assert_eq!(r.hours_on(monday()), Some(hours(10, 20)));
         assert_eq!(r.hours_on(monday().succ_opt().expect("d")), None);
         r.exceptions.push(ShiftException::Leave { date: monday() });
         assert_eq!(r.hours_on(monday()), None);
-        r.exceptions.push(ShiftException::Hours { date: monday(), hours: hours(12, 22) });
+        r.exceptions.push(ShiftException::Hours {
+            date: monday(),
+            hours: hours(12, 22),
+        });
         assert_eq!(r.hours_on(monday()), Some(hours(12, 22)));
-        assert_eq!(r.shift_on(monday(), tz()), Some(Interval::new(t(12, 0), t(22, 0))));
-        assert!(Roster { weekly: [Some(hours(20, 10)), None, None, None, None, None, None], exceptions: vec![] }.validate().is_err());
+        assert_eq!(
+            r.shift_on(monday(), tz()),
+            Some(Interval::new(t(12, 0), t(22, 0)))
+        );
+        assert!(
+            Roster {
+                weekly: [Some(hours(20, 10)), None, None, None, None, None, None],
+                exceptions: vec![]
+            }
+            .validate()
+            .is_err()
+        );
     }
 
     #[test]
@@ -273,7 +326,9 @@ mod tests {
             (shift, (10, 0, 20, 0), Some("slot_taken")),
         ];
         for (s, (a, b, c, d), want) in cases {
-            let got = check_booking(s, &busy, Interval::new(t(a, b), t(c, d))).err().map(|e| e.code());
+            let got = check_booking(s, &busy, Interval::new(t(a, b), t(c, d)))
+                .err()
+                .map(|e| e.code());
             assert_eq!(got, want, "{a}:{b}-{c}:{d}");
         }
     }
@@ -282,10 +337,25 @@ mod tests {
     fn free_slots_skip_busy_time_and_the_past() {
         let shift = Some(Interval::new(t(10, 0), t(13, 0)));
         let busy = [Interval::new(t(11, 0), t(12, 0))];
-        let free = free_slots(shift, &busy, Duration::minutes(60), Duration::minutes(30), t(10, 0));
+        let free = free_slots(
+            shift,
+            &busy,
+            Duration::minutes(60),
+            Duration::minutes(30),
+            t(10, 0),
+        );
         assert_eq!(free, vec![t(10, 0), t(12, 0)]);
-        let later = free_slots(shift, &busy, Duration::minutes(60), Duration::minutes(30), t(10, 15));
+        let later = free_slots(
+            shift,
+            &busy,
+            Duration::minutes(60),
+            Duration::minutes(30),
+            t(10, 15),
+        );
         assert_eq!(later, vec![t(12, 0)]);
-        assert_eq!(nearest(&[t(10, 0), t(12, 0), t(15, 0)], t(11, 45), 2), vec![t(10, 0), t(12, 0)]);
+        assert_eq!(
+            nearest(&[t(10, 0), t(12, 0), t(15, 0)], t(11, 45), 2),
+            vec![t(10, 0), t(12, 0)]
+        );
     }
 }

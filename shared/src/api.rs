@@ -28,6 +28,10 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
+    /// Extra facts for some errors, e.g. `{"nearest_slots": [...]}` for a booking conflict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -329,3 +333,259 @@ pub struct Event {
 
 /// The SSE event name telling a device it missed events and must reload its state.
 pub const RESYNC: &str = "resync";
+
+// ---- check-in, queue, rotation (QUE, CHK-3/4/8) ----
+
+use crate::ServiceId;
+pub use crate::queue::{QueueAction, Ticket, TicketSource, TicketState, WaitRange};
+pub use crate::rotation::{Adjustment, RotationEntry};
+pub use crate::schedule::{Appointment, AppointmentState, DayHours, Roster, ShiftException};
+
+/// Who is checking in: exactly one of an id (from the kiosk's identify), a phone number or a
+/// card number, or `register` for a new customer registered on the spot.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInCustomer {
+    pub id: Option<CustomerId>,
+    pub phone: Option<String>,
+    pub card: Option<String>,
+    pub register: Option<KioskRegister>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInRequest {
+    pub customer: CheckInCustomer,
+    /// Ignored when the customer has an appointment today: they are checked in against it.
+    #[serde(default)]
+    pub services: Vec<ServiceId>,
+    /// The stylist asked for (点钟); absent means next available (轮钟).
+    pub stylist: Option<StaffId>,
+}
+
+/// What the customer is shown after checking in (CHK-5).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CheckInResponse {
+    pub ticket: Ticket,
+    /// 1 means next in line for their stylist.
+    pub position: u32,
+    pub stylist_name: Option<String>,
+    pub wait: WaitRange,
+    pub customer: KioskCustomer,
+    /// Set when they were checked in against today's appointment (CHK-4).
+    pub appointment_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ServicesParam {
+    /// Comma-separated service ids, e.g. `1,4`.
+    pub services: Option<String>,
+}
+
+/// One stylist's wait for the chosen services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StylistQuote {
+    pub stylist: StaffId,
+    pub name: String,
+    pub level: crate::StaffLevel,
+    pub wait: WaitRange,
+}
+
+/// The check-in screen's choice: next available and every eligible stylist, side by side.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QuoteResponse {
+    pub next_available: Option<StylistQuote>,
+    pub stylists: Vec<StylistQuote>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Only this stylist's tickets.
+    pub stylist: Option<u64>,
+    /// Include finished, no-show and left tickets of today.
+    #[serde(default)]
+    pub include_closed: bool,
+}
+
+/// A ticket as the queue screens list it: masked name for shared screens.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QueueEntry {
+    pub ticket: Ticket,
+    /// Position among the stylist's waiting tickets (1 = next); 0 once called or later.
+    pub position: u32,
+    /// "王女士" — safe on any screen.
+    pub greeting: String,
+    pub stylist_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QueueView {
+    pub day: NaiveDate,
+    pub entries: Vec<QueueEntry>,
+    pub waiting: usize,
+    pub in_service: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reassign {
+    pub stylist: StaffId,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reorder {
+    /// The new place among the stylist's waiting tickets, 1 = next.
+    pub position: u32,
+}
+
+/// The rotation board in turn order (QUE-5).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RotationView {
+    pub entries: Vec<RotationLine>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RotationLine {
+    pub turn: u32,
+    pub name: String,
+    pub entry: RotationEntry,
+}
+
+/// A customer who saw a quote and walked away (CHK-8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Balk {
+    pub id: u64,
+    pub at: DateTime<Utc>,
+    pub day: NaiveDate,
+    pub quoted: WaitRange,
+    pub stylist: Option<StaffId>,
+    pub services: Vec<ServiceId>,
+    pub customer_id: Option<CustomerId>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BalkRequest {
+    pub quoted: WaitRange,
+    pub stylist: Option<StaffId>,
+    #[serde(default)]
+    pub services: Vec<ServiceId>,
+    pub customer_id: Option<CustomerId>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// First store-local day, inclusive (default: 30 days ago).
+    pub from: Option<NaiveDate>,
+    /// Last store-local day, inclusive (default: today).
+    pub to: Option<NaiveDate>,
+}
+
+/// How honest the waits were (QUE-2) and what they cost (CHK-8).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WaitReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub overall: crate::estimate::Accuracy,
+    pub by_day: Vec<DayAccuracy>,
+    pub by_stylist: Vec<StylistAccuracy>,
+    pub balks: usize,
+    /// Mean of the balked quotes' high ends, in minutes.
+    pub balk_mean_quote_high: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DayAccuracy {
+    pub day: NaiveDate,
+    pub accuracy: crate::estimate::Accuracy,
+    pub balks: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StylistAccuracy {
+    pub stylist: StaffId,
+    pub name: String,
+    pub accuracy: crate::estimate::Accuracy,
+}
+
+// ---- appointments (APT) ----
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAppointment {
+    pub customer_id: CustomerId,
+    pub stylist_id: StaffId,
+    pub services: Vec<ServiceId>,
+    pub start: DateTime<Utc>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A move or change: absent fields stay.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentPatch {
+    pub stylist_id: Option<StaffId>,
+    pub services: Option<Vec<ServiceId>>,
+    pub start: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AppointmentQuery {
+    /// Store-local day.
+    pub day: Option<NaiveDate>,
+    pub stylist: Option<u64>,
+    pub customer: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AvailabilityQuery {
+    pub day: NaiveDate,
+    /// Comma-separated service ids.
+    pub services: String,
+    pub stylist: Option<u64>,
+}
+
+/// Free start times for the services on a day, per stylist (APT-3).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Availability {
+    pub day: NaiveDate,
+    pub minutes: u32,
+    pub stylists: Vec<StylistSlots>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StylistSlots {
+    pub stylist: StaffId,
+    pub name: String,
+    pub slots: Vec<DateTime<Utc>>,
+}
+
+/// Appointment settings: how late a customer may be before the booking counts as a no-show.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentSettings {
+    pub grace_minutes: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NoShowReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Appointments whose time has passed (not cancelled).
+    pub due: usize,
+    pub no_shows: usize,
+    pub rate: f64,
+}

@@ -380,6 +380,160 @@ impl Client {
         .await
     }
 
+    // ---- check-in and queue ----
+
+    /// The waits for `services`: next available and each eligible stylist.
+    pub async fn quote(&self, services: &[ServiceId]) -> Result<QuoteResponse> {
+        self.send(
+            self.builder(Method::GET, "/check-ins/quote")
+                .query(&ServicesParam {
+                    services: Some(ids(services)),
+                }),
+        )
+        .await
+    }
+
+    pub async fn check_in(&self, r: &CheckInRequest, key: Option<&str>) -> Result<CheckInResponse> {
+        self.write(Method::POST, "/check-ins", r, key).await
+    }
+
+    pub async fn queue(&self, q: &QueueQuery) -> Result<QueueView> {
+        self.send(self.builder(Method::GET, "/queue").query(q))
+            .await
+    }
+
+    /// Call, start, finish, no-show or left.
+    pub async fn queue_move(&self, ticket: u64, action: QueueAction) -> Result<Ticket> {
+        self.write(
+            Method::POST,
+            &format!("/queue/{ticket}/{}", action.as_str()),
+            &(),
+            None,
+        )
+        .await
+    }
+
+    pub async fn reassign(&self, ticket: u64, stylist: StaffId) -> Result<Ticket> {
+        self.write(
+            Method::POST,
+            &format!("/queue/{ticket}/reassign"),
+            &Reassign { stylist },
+            None,
+        )
+        .await
+    }
+
+    pub async fn reorder(&self, ticket: u64, position: u32) -> Result<Ticket> {
+        self.write(
+            Method::POST,
+            &format!("/queue/{ticket}/reorder"),
+            &Reorder { position },
+            None,
+        )
+        .await
+    }
+
+    pub async fn rotation(&self, services: &[ServiceId]) -> Result<RotationView> {
+        self.send(
+            self.builder(Method::GET, "/rotation")
+                .query(&ServicesParam {
+                    services: Some(ids(services)),
+                }),
+        )
+        .await
+    }
+
+    pub async fn adjust_rotation(&self, stylist: StaffId, a: &Adjustment) -> Result<Adjustment> {
+        self.write(Method::PUT, &format!("/rotation/{stylist}"), a, None)
+            .await
+    }
+
+    pub async fn balk(&self, b: &BalkRequest, key: Option<&str>) -> Result<Balk> {
+        self.write(Method::POST, "/balks", b, key).await
+    }
+
+    pub async fn wait_report(&self, q: &PeriodQuery) -> Result<WaitReport> {
+        self.send(self.builder(Method::GET, "/reports/waits").query(q))
+            .await
+    }
+
+    pub async fn no_show_report(&self, q: &PeriodQuery) -> Result<NoShowReport> {
+        self.send(self.builder(Method::GET, "/reports/no-shows").query(q))
+            .await
+    }
+
+    /// The reminder channels' settings (secrets omitted), as JSON.
+    pub async fn notification_settings(&self) -> Result<serde_json::Value> {
+        self.get("/settings/notifications").await
+    }
+
+    // ---- rosters and appointments ----
+
+    pub async fn roster(&self, staff: StaffId) -> Result<Roster> {
+        self.get(&format!("/staff/{staff}/roster")).await
+    }
+
+    pub async fn set_roster(&self, staff: StaffId, r: &Roster) -> Result<Roster> {
+        self.write(Method::PUT, &format!("/staff/{staff}/roster"), r, None)
+            .await
+    }
+
+    pub async fn book(&self, a: &NewAppointment, key: Option<&str>) -> Result<Appointment> {
+        self.write(Method::POST, "/appointments", a, key).await
+    }
+
+    pub async fn appointments(&self, q: &AppointmentQuery) -> Result<Vec<Appointment>> {
+        self.send(self.builder(Method::GET, "/appointments").query(q))
+            .await
+    }
+
+    pub async fn move_appointment(
+        &self,
+        id: u64,
+        p: &AppointmentPatch,
+        key: Option<&str>,
+    ) -> Result<Appointment> {
+        self.write(Method::PATCH, &format!("/appointments/{id}"), p, key)
+            .await
+    }
+
+    pub async fn cancel_appointment(&self, id: u64, key: Option<&str>) -> Result<Appointment> {
+        self.write(
+            Method::POST,
+            &format!("/appointments/{id}/cancel"),
+            &(),
+            key,
+        )
+        .await
+    }
+
+    pub async fn availability(
+        &self,
+        day: chrono::NaiveDate,
+        services: &[ServiceId],
+        stylist: Option<StaffId>,
+    ) -> Result<Availability> {
+        let q = AvailabilityQuery {
+            day,
+            services: ids(services),
+            stylist: stylist.map(|s| s.0),
+        };
+        self.send(self.builder(Method::GET, "/availability").query(&q))
+            .await
+    }
+
+    pub async fn appointment_settings(&self) -> Result<AppointmentSettings> {
+        self.get("/settings/appointments").await
+    }
+
+    pub async fn set_appointment_settings(
+        &self,
+        s: &AppointmentSettings,
+    ) -> Result<AppointmentSettings> {
+        self.write(Method::PUT, "/settings/appointments", s, None)
+            .await
+    }
+
     // ---- live events ----
 
     /// Opens the event stream once, resuming after `last_seq` if given.
@@ -481,6 +635,14 @@ pub enum Live {
     /// Events were missed: reload whatever is on screen.
     Resync,
     Disconnected(String),
+}
+
+fn ids(services: &[ServiceId]) -> String {
+    services
+        .iter()
+        .map(|s| s.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn urlencode(s: &str) -> String {

@@ -5,12 +5,13 @@ use crate::error::ApiError;
 use crate::routes::customers;
 use crate::store::{StoreError, tables};
 use crate::writer::{Actor, Reply, Writer};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use redb::{Database, ReadableDatabase, ReadableTableMetadata};
 use rust_decimal::Decimal;
 use salon_shared::customer::{AgeBand, Care, Gender, NewCustomer, Source, Tier};
+use salon_shared::schedule::{Appointment, AppointmentState, DayHours, Roster};
 use salon_shared::service::ServiceInput;
 use salon_shared::staff::{StaffInput, StaffLevel, StaffRole};
 use salon_shared::{CardNo, CustomerId, MemberCard, Money, ServiceCategory, ServiceId, StaffId};
@@ -194,7 +195,12 @@ fn ok() -> Reply {
 }
 
 /// Fills an empty store with the demo salon; returns false (and changes nothing) otherwise.
-pub fn fill(db: &Database, writer: &Writer, customers: usize) -> Result<bool, ApiError> {
+pub fn fill(
+    db: &Database,
+    writer: &Writer,
+    customers: usize,
+    tz: FixedOffset,
+) -> Result<bool, ApiError> {
     if !is_empty(db)? {
         return Ok(false);
     }
@@ -212,6 +218,21 @@ pub fn fill(db: &Database, writer: &Writer, customers: usize) -> Result<bool, Ap
             let id = StaffId(tx.next_id("staff")?);
             let staff = input.into_staff(id, None, format!("demo-salt-{i}"))?;
             tx.put(&tables::STAFF, id.0, &staff)?;
+            // 10:00–21:00 with one day off a week, a different day for each person.
+            let hours = DayHours {
+                start: NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
+                end: NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
+            };
+            let mut weekly = [Some(hours); 7];
+            weekly[(i + 2) % 7] = None;
+            tx.put(
+                &tables::ROSTERS,
+                id.0,
+                &Roster {
+                    weekly,
+                    exceptions: Vec::new(),
+                },
+            )?;
             tx.audit(
                 "staff.create",
                 "staff",
@@ -261,6 +282,7 @@ pub fn fill(db: &Database, writer: &Writer, customers: usize) -> Result<bool, Ap
         Ok(ok())
     })?;
     add_customers(writer, customers, 20261123)?;
+    add_appointments(writer, tz)?;
     Ok(true)
 }
 
@@ -403,5 +425,59 @@ pub fn add_customers(writer: &Writer, n: usize, seed: u64) -> Result<(), ApiErro
             Ok(ok())
         })?;
     }
+    Ok(())
+}
+
+/// A few bookings for tomorrow, so the appointment screens have something to show.
+fn add_appointments(writer: &Writer, tz: FixedOffset) -> Result<(), ApiError> {
+    writer.write_blocking(Actor::system("demo data"), move |tx| {
+        let tomorrow = tx.now.with_timezone(&tz).date_naive() + Duration::days(1);
+        let mut customer = 1u64;
+        for stylist in [3u64, 4, 5, 6] {
+            let Some(shift) = tx
+                .get(&tables::ROSTERS, stylist)?
+                .and_then(|r| r.shift_on(tomorrow, tz))
+            else {
+                continue;
+            };
+            for (hour, service) in [(1, 1u64), (4, 8)] {
+                let Some(svc) = tx.get(&tables::SERVICES, service)? else {
+                    continue;
+                };
+                let Some(staff) = tx.get(&tables::STAFF, stylist)? else {
+                    continue;
+                };
+                if !staff.can_perform(svc.category) {
+                    continue;
+                }
+                let start = shift.start + Duration::hours(hour);
+                let id = tx.next_id("appointment")?;
+                let a = Appointment {
+                    id,
+                    customer_id: CustomerId(customer),
+                    stylist_id: StaffId(stylist),
+                    services: vec![ServiceId(service)],
+                    start,
+                    end: start + Duration::minutes(i64::from(svc.duration_min)),
+                    state: AppointmentState::Booked,
+                    note: String::new(),
+                    created_at: tx.now,
+                    ticket_id: None,
+                };
+                customer += 1;
+                tx.put(&tables::APPOINTMENTS, id, &a)?;
+                let day = tomorrow.to_string();
+                tx.w.open_table(tables::APPOINTMENTS_BY_DAY)
+                    .map_err(StoreError::from)?
+                    .insert((day.as_str(), id), ())
+                    .map_err(StoreError::from)?;
+                tx.w.open_table(tables::APPOINTMENTS_BY_CUSTOMER)
+                    .map_err(StoreError::from)?
+                    .insert((a.customer_id.0, id), ())
+                    .map_err(StoreError::from)?;
+            }
+        }
+        Ok(ok())
+    })?;
     Ok(())
 }

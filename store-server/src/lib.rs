@@ -5,6 +5,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod mdns;
+pub mod notify;
 pub mod routes;
 pub mod store;
 pub mod writer;
@@ -40,6 +41,8 @@ pub struct AppState {
 pub struct StoreInfo {
     pub store_name: String,
     pub server_id: String,
+    /// The store's offset from UTC: shifts and "today" are in this wall-clock time.
+    pub tz: chrono::FixedOffset,
 }
 
 /// Where mDNS advertises the server.
@@ -60,13 +63,24 @@ pub fn open(
     store_name: Option<&str>,
     fallback_name: &str,
 ) -> anyhow::Result<(AppState, watch::Sender<bool>)> {
+    open_with_offset(data_dir, store_name, fallback_name, None)
+}
+
+/// [`open`], also setting the store's offset from UTC (kept in the store file). Without one,
+/// a new store takes the host's current offset and an existing store keeps its own.
+pub fn open_with_offset(
+    data_dir: &Path,
+    store_name: Option<&str>,
+    fallback_name: &str,
+    utc_offset: Option<chrono::FixedOffset>,
+) -> anyhow::Result<(AppState, watch::Sender<bool>)> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
     let path = data_dir.join("store.redb");
     let db = Arc::new(
         store::open(&path).with_context(|| format!("cannot open store file {}", path.display()))?,
     );
-    let info = init_meta(&db, store_name, fallback_name)?;
+    let info = init_meta(&db, store_name, fallback_name, utc_offset)?;
     let writer = Writer::start(db.clone());
     let (stop_tx, stopping) = watch::channel(false);
     let state = AppState {
@@ -83,6 +97,7 @@ fn init_meta(
     db: &Database,
     store_name: Option<&str>,
     fallback_name: &str,
+    utc_offset: Option<chrono::FixedOffset>,
 ) -> anyhow::Result<StoreInfo> {
     // Runs before the writer starts, so it may write directly.
     let w = db.begin_write()?;
@@ -90,17 +105,30 @@ fn init_meta(
         let r = db.begin_read()?;
         let server_id = store::meta_get(&r, "server_id")?.unwrap_or_else(|| auth::random_secret(8));
         let current = store::meta_get(&r, "store_name")?;
+        // Given, else the one kept in the store, else the host's (China has no daylight saving).
+        let kept = store::meta_get(&r, "utc_offset_seconds")?
+            .and_then(|s| s.parse::<i32>().ok())
+            .and_then(chrono::FixedOffset::east_opt);
+        let tz = utc_offset
+            .or(kept)
+            .unwrap_or_else(|| *chrono::Local::now().offset());
         let store_name = store_name
             .map(str::to_string)
             .or(current)
             .unwrap_or_else(|| fallback_name.to_string());
         StoreInfo {
+            tz,
             store_name,
             server_id,
         }
     };
     store::meta_set(&w, "server_id", &info.server_id)?;
     store::meta_set(&w, "store_name", &info.store_name)?;
+    store::meta_set(
+        &w,
+        "utc_offset_seconds",
+        &info.tz.local_minus_utc().to_string(),
+    )?;
     w.commit()?;
     Ok(info)
 }
@@ -121,6 +149,8 @@ pub async fn serve(
     let addr: SocketAddr = listener.local_addr()?;
     let advert = mdns::advertise(&mdns, &state.info, addr.port()).context("mDNS advertisement")?;
     tokio::spawn(routes::devices::flush_last_seen(state.clone()));
+    tokio::spawn(routes::schedule::sweep_no_shows(state.clone()));
+    tokio::spawn(notify::run_deliverer(state.clone()));
     let app = app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

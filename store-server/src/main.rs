@@ -34,6 +34,10 @@ struct Cli {
     /// The store's name shown on devices (kept in the store file).
     #[arg(long)]
     store_name: Option<String>,
+    /// The store's offset from UTC, e.g. +08:00 (kept in the store file; default: the
+    /// host's offset when the store is created). Shifts and "today" use it.
+    #[arg(long, value_parser = parse_offset, allow_hyphen_values = true)]
+    utc_offset: Option<chrono::FixedOffset>,
 }
 
 #[derive(Subcommand)]
@@ -58,6 +62,11 @@ enum TokenAction {
         #[arg(long)]
         name: String,
     },
+}
+
+fn parse_offset(s: &str) -> Result<chrono::FixedOffset, String> {
+    s.parse::<chrono::FixedOffset>()
+        .map_err(|_| "the offset looks like +08:00".to_string())
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -96,14 +105,15 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let (state, stop) = store_server::open(
+        let (state, stop) = store_server::open_with_offset(
             &cli.data,
             cli.store_name.as_deref(),
             if cli.demo { demo::STORE_NAME } else { "Salon" },
+            cli.utc_offset,
         )?;
         if cli.demo {
-            let (db, w) = (state.db.clone(), state.writer.clone());
-            let filled = tokio::task::spawn_blocking(move || demo::fill(&db, &w, 240))
+            let (db, w, tz) = (state.db.clone(), state.writer.clone(), state.info.tz);
+            let filled = tokio::task::spawn_blocking(move || demo::fill(&db, &w, 240, tz))
                 .await?
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             tracing::info!(

@@ -144,6 +144,9 @@ pub mod tables {
     use crate::writer::IdempotencyRecord;
     use redb::TableDefinition;
     use salon_shared::api::{AuditEntry, Event};
+    use salon_shared::queue::Ticket;
+    use salon_shared::rotation::Adjustment;
+    use salon_shared::schedule::{Appointment, Roster};
     use salon_shared::{Customer, MemberCard, Service, Staff};
 
     /// `schema_version`, `server_id`, `store_name`, `time_zone`.
@@ -168,6 +171,27 @@ pub mod tables {
 
     pub const SERVICES: Records<u64, Service> = Records::new("services");
     pub const STAFF: Records<u64, Staff> = Records::new("staff");
+
+    /// Staff id → weekly template and exceptions.
+    pub const ROSTERS: Records<u64, Roster> = Records::new("rosters");
+    pub const TICKETS: Records<u64, Ticket> = Records::new("tickets");
+    /// (store-local day "2026-11-23", ticket id).
+    pub const TICKETS_BY_DAY: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("tickets_by_day");
+    pub const APPOINTMENTS: Records<u64, Appointment> = Records::new("appointments");
+    /// (store-local day, appointment id).
+    pub const APPOINTMENTS_BY_DAY: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("appointments_by_day");
+    /// (customer id, appointment id).
+    pub const APPOINTMENTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+        TableDefinition::new("appointments_by_customer");
+    /// (stylist id, service id) → their recent minutes for it, newest last.
+    pub const SERVICE_TIMES: Records<(u64, u64), Vec<u32>> = Records::new("service_times");
+    /// (store-local day, stylist id) → the manager's rotation adjustment that day.
+    pub const ROTATION: Records<(&str, u64), Adjustment> = Records::new("rotation");
+    pub const BALKS: Records<u64, salon_shared::api::Balk> = Records::new("balks");
+    /// (store-local day, balk id).
+    pub const BALKS_BY_DAY: TableDefinition<(&str, u64), ()> = TableDefinition::new("balks_by_day");
 
     pub const DEVICES: Records<u64, DeviceRecord> = Records::new("devices");
     /// SHA-256 of a device token → device id. Tokens themselves are never stored.
@@ -233,11 +257,21 @@ fn create_tables(w: &WriteTransaction) -> Result<(), StoreError> {
     w.open_table(AUDIT_BY_ENTITY)?;
     w.open_table(EVENTS.definition())?;
     w.open_table(IDEMPOTENCY.definition())?;
+    w.open_table(ROSTERS.definition())?;
+    w.open_table(TICKETS.definition())?;
+    w.open_table(TICKETS_BY_DAY)?;
+    w.open_table(APPOINTMENTS.definition())?;
+    w.open_table(APPOINTMENTS_BY_DAY)?;
+    w.open_table(APPOINTMENTS_BY_CUSTOMER)?;
+    w.open_table(SERVICE_TIMES.definition())?;
+    w.open_table(ROTATION.definition())?;
+    w.open_table(BALKS.definition())?;
+    w.open_table(BALKS_BY_DAY)?;
     Ok(())
 }
 
-pub fn meta_get(r: &ReadTransaction, key: &str) -> Result<Option<String>, StoreError> {
-    let t = r.open_table(tables::META)?;
+pub fn meta_get(r: &impl Txn, key: &str) -> Result<Option<String>, StoreError> {
+    let t = r.open(tables::META)?;
     Ok(t.get(key)?.map(|v| v.value().to_string()))
 }
 
@@ -275,6 +309,74 @@ pub fn index_prefix(
             break;
         }
         out.push(id);
+    }
+    Ok(out)
+}
+
+/// Read access shared by read and write transactions, so the same loading code can run in a
+/// request's read snapshot or inside the writer's transaction (seeing its own group's writes).
+pub trait Txn {
+    type Table<'t, K: redb::Key + 'static, V: redb::Value + 'static>: ReadableTable<K, V>
+    where
+        Self: 't;
+    fn open<'t, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &'t self,
+        def: TableDefinition<'static, K, V>,
+    ) -> Result<Self::Table<'t, K, V>, StoreError>;
+}
+
+impl Txn for ReadTransaction {
+    type Table<'t, K: redb::Key + 'static, V: redb::Value + 'static> = redb::ReadOnlyTable<K, V>;
+    fn open<'t, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &'t self,
+        def: TableDefinition<'static, K, V>,
+    ) -> Result<Self::Table<'t, K, V>, StoreError> {
+        Ok(self.open_table(def)?)
+    }
+}
+
+impl Txn for WriteTransaction {
+    type Table<'t, K: redb::Key + 'static, V: redb::Value + 'static> = redb::Table<'t, K, V>;
+    fn open<'t, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &'t self,
+        def: TableDefinition<'static, K, V>,
+    ) -> Result<Self::Table<'t, K, V>, StoreError> {
+        Ok(self.open_table(def)?)
+    }
+}
+
+impl<K: redb::Key + 'static, T: Serialize + DeserializeOwned> Records<K, T> {
+    /// `get` through either kind of transaction.
+    pub fn get_in<'k>(
+        &self,
+        txn: &impl Txn,
+        key: impl std::borrow::Borrow<K::SelfType<'k>>,
+    ) -> Result<Option<T>, StoreError> {
+        let t = txn.open(self.def)?;
+        t.get(key)?.map(|v| self.decode(v.value())).transpose()
+    }
+
+    /// Every record, through either kind of transaction.
+    pub fn all_in(&self, txn: &impl Txn) -> Result<Vec<T>, StoreError> {
+        let t = txn.open(self.def)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            out.push(self.decode(item?.1.value())?);
+        }
+        Ok(out)
+    }
+}
+
+/// Ids filed under exactly `key` in a `(key, id)` index.
+pub fn ids_under(
+    txn: &impl Txn,
+    def: TableDefinition<'static, (&'static str, u64), ()>,
+    key: &str,
+) -> Result<Vec<u64>, StoreError> {
+    let t = txn.open(def)?;
+    let mut out = Vec::new();
+    for item in t.range((key, 0u64)..=(key, u64::MAX))? {
+        out.push(item?.0.value().1);
     }
     Ok(out)
 }

@@ -31,9 +31,13 @@ impl TestServer {
 
     /// A store in `dir`, advertised as `mdns` says.
     pub async fn start_in(dir: &Path, mdns: Mdns) -> TestServer {
-        let (state, stop_events) =
-            store_server::open(dir, Some("测试沙龙 Test Salon"), "Test Salon")
-                .expect("store opens");
+        let (state, stop_events) = store_server::open_with_offset(
+            dir,
+            Some("测试沙龙 Test Salon"),
+            "Test Salon",
+            Some(midday_offset(chrono::Utc::now())),
+        )
+        .expect("store opens");
         let token = state
             .writer
             .write(Actor::system("test harness"), None, |tx| {
@@ -110,6 +114,17 @@ impl TestServer {
             let _ = t.await;
         }
     }
+}
+
+/// A UTC offset under which `now` is about noon in the store, so that shifts, "today" and
+/// bookings "tomorrow" never straddle midnight, whatever hour the tests run at.
+pub fn midday_offset(now: chrono::DateTime<chrono::Utc>) -> chrono::FixedOffset {
+    use chrono::Timelike;
+    let since_midnight = i64::from(now.num_seconds_from_midnight());
+    // Within ±12 h as real offsets are, rounded to a quarter hour.
+    let secs = (12 * 3600 - since_midnight) / 900 * 900;
+    chrono::FixedOffset::east_opt(secs as i32)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 /// The `store-server` binary built beside this test binary (for crash and restart tests).

@@ -158,7 +158,117 @@ async fn attempt(
             ),
         ],
         Action::StaffSignIn => vec![("POST /sessions", unit(c.sign_in(fx.staff, fx.pin).await))],
+        Action::NotifyManage => vec![(
+            "GET /settings/notifications",
+            unit(c.notification_settings().await),
+        )],
+        Action::CheckIn => {
+            let (_, svc) = working_stylist(m).await;
+            let who = CheckInCustomer {
+                id: Some(fresh().await),
+                ..Default::default()
+            };
+            let req = CheckInRequest {
+                customer: who,
+                services: vec![svc],
+                stylist: None,
+            };
+            vec![
+                ("GET /check-ins/quote", unit(c.quote(&[svc]).await)),
+                ("POST /check-ins", unit(c.check_in(&req, None).await)),
+            ]
+        }
+        Action::QueueRead => vec![
+            ("GET /queue", unit(c.queue(&QueueQuery::default()).await)),
+            ("GET /rotation", unit(c.rotation(&[]).await)),
+        ],
+        Action::QueueWork => {
+            let ticket = queued_ticket(m, fresh().await).await;
+            vec![(
+                "POST /queue/{id}/call",
+                unit(c.queue_move(ticket, QueueAction::Call).await),
+            )]
+        }
+        Action::QueueManage => {
+            let ticket = queued_ticket(m, fresh().await).await;
+            vec![("POST /queue/{id}/reorder", unit(c.reorder(ticket, 1).await))]
+        }
+        Action::ScheduleManage => {
+            let (st, _) = working_stylist(m).await;
+            vec![
+                (
+                    "PUT /rotation/{stylist}",
+                    unit(c.adjust_rotation(st, &Adjustment::default()).await),
+                ),
+                (
+                    "PUT /staff/{id}/roster",
+                    unit(c.set_roster(st, &all_day()).await),
+                ),
+            ]
+        }
+        Action::ScheduleRead => vec![
+            (
+                "GET /appointments",
+                unit(c.appointments(&AppointmentQuery::default()).await),
+            ),
+            ("GET /staff/{id}/roster", unit(c.roster(fx.staff).await)),
+        ],
+        Action::AppointmentWrite => {
+            let (st, svc) = working_stylist(m).await;
+            let booking = NewAppointment {
+                customer_id: fresh().await,
+                stylist_id: st,
+                services: vec![svc],
+                start: chrono::Utc::now() + chrono::Duration::days(1),
+                note: String::new(),
+            };
+            vec![("POST /appointments", unit(c.book(&booking, None).await))]
+        }
+        Action::ReportRead => vec![(
+            "GET /reports/waits",
+            unit(c.wait_report(&PeriodQuery::default()).await),
+        )],
     }
+}
+
+/// Works every minute of every day, so the test passes at any hour.
+fn all_day() -> Roster {
+    let hours = DayHours {
+        start: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("time"),
+        end: chrono::NaiveTime::from_hms_opt(23, 59, 0).expect("time"),
+    };
+    Roster {
+        weekly: [Some(hours); 7],
+        exceptions: Vec::new(),
+    }
+}
+
+/// A new stylist working all day and a service they perform.
+async fn working_stylist(m: &Client) -> (StaffId, salon_shared::ServiceId) {
+    let svc = m
+        .create_service(&service("快剪", "38"), None)
+        .await
+        .expect("service");
+    let st = m
+        .create_staff(&staff("轮值", Some("2468")), None)
+        .await
+        .expect("stylist");
+    m.set_roster(st.id, &all_day()).await.expect("roster");
+    (st.id, svc.id)
+}
+
+/// A waiting ticket for `customer` with a fresh stylist.
+async fn queued_ticket(m: &Client, customer: CustomerId) -> u64 {
+    let (st, svc) = working_stylist(m).await;
+    let req = CheckInRequest {
+        customer: CheckInCustomer {
+            id: Some(customer),
+            ..Default::default()
+        },
+        services: vec![svc],
+        stylist: Some(st),
+    };
+    m.check_in(&req, None).await.expect("check-in").ticket.id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

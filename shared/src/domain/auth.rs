@@ -58,10 +58,28 @@ pub enum Action {
     DeviceManage,
     /// Sign a staff member in with their PIN on this device.
     StaffSignIn,
+    /// Configure reminder channels (SMTP, webhook) and see or retry the outbox (APT-4).
+    NotifyManage,
+    /// Check a customer in (kiosk, tablets) and record a balk (CHK-8).
+    CheckIn,
+    /// See the live queue (masked names) — every device, the queue display included.
+    QueueRead,
+    /// Call, start, finish, mark no-show or left.
+    QueueWork,
+    /// Reassign and reorder tickets (front desk).
+    QueueManage,
+    /// Adjust the rotation board and edit rosters (manager).
+    ScheduleManage,
+    /// See rosters, appointments and availability.
+    ScheduleRead,
+    /// Book, move and cancel appointments.
+    AppointmentWrite,
+    /// Reports (wait accuracy, balks, no-shows).
+    ReportRead,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 25] = [
         Action::Events,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -78,6 +96,15 @@ impl Action {
         Action::AuditRead,
         Action::DeviceManage,
         Action::StaffSignIn,
+        Action::NotifyManage,
+        Action::CheckIn,
+        Action::QueueRead,
+        Action::QueueWork,
+        Action::QueueManage,
+        Action::ScheduleManage,
+        Action::ScheduleRead,
+        Action::AppointmentWrite,
+        Action::ReportRead,
     ];
 }
 
@@ -89,7 +116,14 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::Manager => true,
         Role::FrontDesk => !matches!(
             action,
-            CustomerPrivacy | ServiceWrite | StaffWrite | AuditRead | DeviceManage
+            CustomerPrivacy
+                | ServiceWrite
+                | StaffWrite
+                | AuditRead
+                | DeviceManage
+                | NotifyManage
+                | ScheduleManage
+                | ReportRead
         ),
         Role::Stylist => matches!(
             action,
@@ -101,8 +135,16 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | StaffRead
                 | CardRead
                 | StaffSignIn
+                | CheckIn
+                | QueueRead
+                | QueueWork
+                | ScheduleRead
+                | AppointmentWrite
         ),
-        Role::Kiosk => matches!(action, Events | KioskIdentify | ServiceRead | StaffRead),
+        Role::Kiosk => matches!(
+            action,
+            Events | KioskIdentify | ServiceRead | StaffRead | CheckIn | QueueRead
+        ),
     }
 }
 
@@ -132,6 +174,7 @@ mod tests {
             Action::CustomerPrivacy,
             Action::ServiceWrite,
             Action::StaffWrite,
+            Action::NotifyManage,
         ] {
             for r in Role::ALL {
                 assert_eq!(allows(r, a), r == Role::Manager, "{r:?} {a:?}");

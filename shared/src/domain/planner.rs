@@ -75,6 +75,12 @@ impl Board {
 
     /// The stylist's situation now: their chair, their queue in order, their bookings to come.
     pub fn load(&self, stylist: StaffId) -> StylistLoad {
+        self.load_ahead_of(stylist, None)
+    }
+
+    /// The same, counting only queued tickets ahead of `(rank, id)` when given: what stands
+    /// between a ticket already in the queue and the chair.
+    pub fn load_ahead_of(&self, stylist: StaffId, place: Option<(i64, u64)>) -> StylistLoad {
         let mine = || {
             self.tickets
                 .iter()
@@ -86,7 +92,9 @@ impl Board {
                 self.job(stylist, &t.services),
             )
         });
-        let mut queued: Vec<&Ticket> = mine().filter(|t| t.state.is_queued()).collect();
+        let mut queued: Vec<&Ticket> = mine()
+            .filter(|t| t.state.is_queued() && place.is_none_or(|p| (t.rank, t.id) < p))
+            .collect();
         queued.sort_by_key(|t| (t.rank, t.id));
         let appointments = self
             .appointments
@@ -105,6 +113,16 @@ impl Board {
                 .collect(),
             appointments,
         }
+    }
+
+    /// The wait of a ticket already queued with `stylist`, from what is ahead of it.
+    pub fn wait_of(&self, ticket: &Ticket) -> Option<WaitRange> {
+        let stylist = ticket.stylist?;
+        estimate::quote(
+            &self.load_ahead_of(stylist, Some((ticket.rank, ticket.id))),
+            self.now,
+            self.job(stylist, &ticket.services),
+        )
     }
 
     /// The wait for a new customer wanting `services` from `stylist`.

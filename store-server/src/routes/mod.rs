@@ -8,6 +8,9 @@ pub mod devices;
 pub mod events;
 pub mod health;
 pub mod kiosk;
+pub mod notify;
+pub mod queue;
+pub mod schedule;
 pub mod services;
 pub mod staff;
 
@@ -78,6 +81,35 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cards::card_issue))
         .routes(routes!(cards::card_get))
         .routes(routes!(cards::card_replace))
+        .routes(routes!(queue::checkin_create))
+        .routes(routes!(queue::checkin_quote))
+        .routes(routes!(queue::queue_get))
+        .routes(routes!(queue::queue_move))
+        .routes(routes!(queue::queue_reassign))
+        .routes(routes!(queue::queue_reorder))
+        .routes(routes!(queue::rotation_get))
+        .routes(routes!(queue::rotation_adjust))
+        .routes(routes!(queue::balk_create))
+        .routes(routes!(queue::report_waits))
+        .routes(routes!(schedule::roster_get, schedule::roster_put))
+        .routes(routes!(
+            schedule::appointment_create,
+            schedule::appointment_list
+        ))
+        .routes(routes!(
+            schedule::appointment_get,
+            schedule::appointment_update
+        ))
+        .routes(routes!(schedule::appointment_cancel))
+        .routes(routes!(schedule::availability))
+        .routes(routes!(schedule::settings_get, schedule::settings_put))
+        .routes(routes!(schedule::report_no_shows))
+        .routes(routes!(notify::outbox_list))
+        .routes(routes!(notify::outbox_retry))
+        .routes(routes!(
+            notify::notify_settings_get,
+            notify::notify_settings_put
+        ))
         .split_for_parts()
 }
 

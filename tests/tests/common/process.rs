@@ -4,37 +4,11 @@
 use salon_shared::client::Client;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The server binary, built once per test run so it matches the library under test
-/// (`cargo test -p salon-tests` alone does not build other packages' binaries).
+/// The server binary that `cargo test --workspace` built beside the test binaries.
 pub fn binary() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let exe = std::env::current_exe().expect("test binary path");
-            let release = exe.components().any(|c| c.as_os_str() == "release");
-            let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent();
-            let mut cmd = Command::new(cargo);
-            cmd.current_dir(workspace.expect("workspace root"));
-            cmd.args([
-                "build",
-                "--quiet",
-                "-p",
-                "store-server",
-                "--bin",
-                "store-server",
-            ]);
-            if release {
-                cmd.arg("--release");
-            }
-            let status = cmd.status().expect("cargo runs");
-            assert!(status.success(), "building store-server failed");
-            salon_tests::server_binary()
-        })
-        .clone()
+    salon_tests::server_binary()
 }
 
 /// `store-server token create` on `data` (the server must not be running on it).

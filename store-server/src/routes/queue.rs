@@ -1,0 +1,853 @@
+//! Check-in, the live queue, the rotation board, balks and the wait-accuracy report
+//! (QUE-1..5, CHK-3/4/5/8). The rules live in `salon_shared::planner`; this module loads
+//! today's state, applies a move in one transaction and publishes it.
+
+use super::customers;
+use super::respond;
+use crate::auth::Auth;
+use crate::error::{ApiError, Json, Path, Query};
+use crate::store::{StoreError, Txn, ids_under, tables};
+use crate::writer::{Reply, Tx};
+use crate::{AppState, StoreInfo};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use redb::{ReadableDatabase, ReadableTable};
+use salon_shared::api::*;
+use salon_shared::card::CardStatus;
+use salon_shared::customer::NewCustomer;
+use salon_shared::estimate;
+use salon_shared::planner::Board;
+use salon_shared::{Action, CardNo, Customer, CustomerId, Phone, ServiceId, StaffId};
+use std::collections::{BTreeMap, HashMap};
+
+/// The store-local calendar day of `at`.
+pub fn day_of(info: &StoreInfo, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&info.tz).date_naive()
+}
+
+/// Every record filed under `day` in a `(day, id)` index.
+pub fn by_day<T: serde::Serialize + serde::de::DeserializeOwned>(
+    txn: &impl Txn,
+    index: redb::TableDefinition<'static, (&'static str, u64), ()>,
+    records: &crate::store::Records<u64, T>,
+    day: NaiveDate,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for id in ids_under(txn, index, &day.to_string())? {
+        if let Some(r) = records.get_in(txn, id)? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Today's board: staff, rosters, catalog, tickets, appointments, learned times, adjustments.
+pub fn board(txn: &impl Txn, info: &StoreInfo, now: DateTime<Utc>) -> Result<Board, StoreError> {
+    let day = day_of(info, now);
+    let staff = tables::STAFF.all_in(txn)?;
+    let mut rosters = HashMap::new();
+    let mut adjustments = HashMap::new();
+    let key = day.to_string();
+    for s in &staff {
+        if let Some(r) = tables::ROSTERS.get_in(txn, s.id.0)? {
+            rosters.insert(s.id, r);
+        }
+        if let Some(a) = tables::ROTATION.get_in(txn, (key.as_str(), s.id.0))? {
+            adjustments.insert(s.id, a);
+        }
+    }
+    let services = tables::SERVICES
+        .all_in(txn)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut samples = HashMap::new();
+    let t = txn.open(tables::SERVICE_TIMES.definition())?;
+    for item in t.iter()? {
+        let (k, v) = item?;
+        let (stylist, service) = k.value();
+        samples.insert(
+            (StaffId(stylist), ServiceId(service)),
+            tables::SERVICE_TIMES.decode(v.value())?,
+        );
+    }
+    Ok(Board {
+        now,
+        day,
+        tz: Some(info.tz),
+        staff,
+        rosters,
+        services,
+        tickets: by_day(txn, tables::TICKETS_BY_DAY, &tables::TICKETS, day)?,
+        appointments: by_day(txn, tables::APPOINTMENTS_BY_DAY, &tables::APPOINTMENTS, day)?,
+        samples,
+        adjustments,
+    })
+}
+
+fn staff_name(b: &Board, id: Option<StaffId>) -> Option<String> {
+    let id = id?;
+    b.staff.iter().find(|s| s.id == id).map(|s| s.name.clone())
+}
+
+/// 1 = next in line for the ticket's stylist; 0 once called or later.
+fn position(b: &Board, t: &Ticket) -> u32 {
+    if t.state != TicketState::Waiting {
+        return 0;
+    }
+    let ahead = b.tickets.iter().filter(|o| {
+        o.id != t.id
+            && o.stylist == t.stylist
+            && o.state == TicketState::Waiting
+            && (o.rank, o.id) < (t.rank, t.id)
+    });
+    ahead.count() as u32 + 1
+}
+
+/// Parses `1,4,7` into service ids.
+pub fn parse_services(s: Option<&str>) -> Result<Vec<ServiceId>, ApiError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let ids: Result<Vec<ServiceId>, _> = s
+        .split(',')
+        .map(|p| p.trim().parse::<u64>().map(ServiceId))
+        .collect();
+    let ids = ids
+        .map_err(|_| ApiError::bad_request("bad_query", "services must be comma-separated ids"))?;
+    if ids.len() > 10 {
+        return Err(ApiError::bad_request("bad_query", "at most 10 services"));
+    }
+    Ok(ids)
+}
+
+/// Checks the services exist and are on sale.
+fn check_services(b: &Board, ids: &[ServiceId]) -> Result<(), ApiError> {
+    if ids.is_empty() || ids.len() > 10 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "services_invalid",
+            "choose 1 to 10 services",
+        ));
+    }
+    for id in ids {
+        if !b.services.get(id).is_some_and(|s| s.active) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "service_unknown",
+                format!("service {id} is not on offer"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn stylist_quote(b: &Board, q: &salon_shared::planner::StylistWait) -> Option<StylistQuote> {
+    let s = b.staff.iter().find(|s| s.id == q.stylist)?;
+    Some(StylistQuote {
+        stylist: s.id,
+        name: s.name.clone(),
+        level: s.level,
+        wait: q.wait,
+    })
+}
+
+/// The waits for the chosen services: next available and each eligible stylist (CHK-3).
+#[utoipa::path(get, path = "/api/v1/check-ins/quote", tag = "queue", params(ServicesParam),
+    responses((status = 200, body = QuoteResponse), (status = 422, body = ErrorBody)))]
+pub async fn checkin_quote(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ServicesParam>,
+) -> Result<axum::Json<QuoteResponse>, ApiError> {
+    auth.require(Action::CheckIn)?;
+    let services = parse_services(q.services.as_deref())?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let b = board(&r, &s.info, Utc::now())?;
+    check_services(&b, &services)?;
+    Ok(axum::Json(QuoteResponse {
+        next_available: b
+            .next_available(&services)
+            .and_then(|w| stylist_quote(&b, &w)),
+        stylists: b
+            .quotes(&services)
+            .iter()
+            .filter_map(|w| stylist_quote(&b, w))
+            .collect(),
+    }))
+}
+
+/// Finds the customer checking in, registering them when asked.
+fn resolve_customer(
+    tx: &mut Tx,
+    c: &CheckInCustomer,
+    draft: Option<&Customer>,
+) -> Result<Customer, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "customer_not_found",
+            "no customer with this phone number or card",
+        )
+    };
+    let id = match (c.id, &c.phone, &c.card, draft) {
+        (Some(id), None, None, None) => id,
+        (None, Some(p), None, None) => {
+            let p = Phone::parse(p)?;
+            let t =
+                tx.w.open_table(tables::CUSTOMER_BY_PHONE)
+                    .map_err(StoreError::from)?;
+            CustomerId(
+                t.get(p.as_str())
+                    .map_err(StoreError::from)?
+                    .ok_or_else(not_found)?
+                    .value(),
+            )
+        }
+        (None, None, Some(card), None) => {
+            let card = CardNo::parse(card)?;
+            let card = tx
+                .get(&tables::CARDS, card.as_str())?
+                .filter(|c| c.status == CardStatus::Active)
+                .ok_or_else(not_found)?;
+            card.customer_id
+        }
+        (None, None, None, Some(d)) => return customers::create(tx, d.clone()),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "identify_one",
+                "identify the customer by exactly one of id, phone, card or register",
+            ));
+        }
+    };
+    tx.get(&tables::CUSTOMERS, id.0)?
+        .filter(Customer::is_active)
+        .ok_or_else(not_found)
+}
+
+/// Takes the next ticket number of the day: A001 for walk-ins, B001 for appointments.
+fn ticket_number(tx: &mut Tx, day: NaiveDate, prefix: char) -> Result<String, ApiError> {
+    let n = tx.next_id(&format!("ticket_no:{day}:{prefix}"))?;
+    Ok(format!("{prefix}{n:03}"))
+}
+
+fn put_ticket(tx: &mut Tx, t: &Ticket) -> Result<(), ApiError> {
+    tx.put(&tables::TICKETS, t.id, t)?;
+    let key = t.day.to_string();
+    tx.w.open_table(tables::TICKETS_BY_DAY)
+        .map_err(StoreError::from)?
+        .insert((key.as_str(), t.id), ())
+        .map_err(StoreError::from)?;
+    Ok(())
+}
+
+fn check_in(
+    tx: &mut Tx,
+    info: &StoreInfo,
+    req: &CheckInRequest,
+    draft: Option<&Customer>,
+) -> Result<CheckInResponse, ApiError> {
+    let now = tx.now;
+    let mut b = board(tx.w, info, now)?;
+    let customer = resolve_customer(tx, &req.customer, draft)?;
+    if let Some(open) = b
+        .tickets
+        .iter()
+        .find(|t| t.customer_id == customer.id && t.state.is_open())
+    {
+        return Err(ApiError::conflict(
+            "already_checked_in",
+            format!("already in the queue today as {}", open.number),
+        )
+        .with_details(serde_json::json!({"ticket": open.number})));
+    }
+    let id = tx.next_id("ticket")?;
+    let appointment = b
+        .appointments
+        .iter()
+        .filter(|a| a.customer_id == customer.id && a.state == AppointmentState::Booked)
+        .min_by_key(|a| a.start)
+        .cloned();
+    let (ticket, appointment_id) = match appointment {
+        // CHK-4: checked in against today's booking, placed at its time.
+        Some(mut a) => {
+            let rank = a.start.min(now).timestamp_millis();
+            let mut t = Ticket {
+                id,
+                day: b.day,
+                number: ticket_number(tx, b.day, 'B')?,
+                customer_id: customer.id,
+                services: a.services.clone(),
+                requested: Some(a.stylist_id),
+                stylist: Some(a.stylist_id),
+                source: TicketSource::Appointment { id: a.id },
+                state: TicketState::Waiting,
+                rank,
+                created_at: now,
+                called_at: None,
+                started_at: None,
+                finished_at: None,
+                quoted: WaitRange { low: 0, high: 5 },
+            };
+            let before = a.clone();
+            a.state = AppointmentState::CheckedIn;
+            a.ticket_id = Some(id);
+            if let Some(slot) = b.appointments.iter_mut().find(|x| x.id == a.id) {
+                *slot = a.clone();
+            }
+            let until_start = (a.start - now).num_minutes().max(0) as u32;
+            let queue_wait = b.wait_of(&t).unwrap_or(WaitRange { low: 0, high: 5 });
+            let low = (until_start / 5 * 5).max(queue_wait.low);
+            t.quoted = WaitRange {
+                low,
+                high: queue_wait.high.max(low + 5),
+            };
+            tx.put(&tables::APPOINTMENTS, a.id, &a)?;
+            tx.audit("appointment.check_in", "appointment", a.id, &before, &a)?;
+            tx.event("appointment.checked_in", a.id)?;
+            (t, Some(a.id))
+        }
+        None => {
+            check_services(&b, &req.services)?;
+            let choice = match req.stylist {
+                Some(st) => {
+                    let wait = b.quote(st, &req.services).ok_or_else(|| {
+                        ApiError::conflict("stylist_unavailable", "this stylist cannot take these services today: choose another or next available")
+                    })?;
+                    salon_shared::planner::StylistWait { stylist: st, wait }
+                }
+                None => b.next_available(&req.services).ok_or_else(|| {
+                    ApiError::conflict(
+                        "no_stylist_available",
+                        "no stylist can take these services today",
+                    )
+                })?,
+            };
+            let t = Ticket {
+                id,
+                day: b.day,
+                number: ticket_number(tx, b.day, 'A')?,
+                customer_id: customer.id,
+                services: req.services.clone(),
+                requested: req.stylist,
+                stylist: Some(choice.stylist),
+                source: TicketSource::WalkIn,
+                state: TicketState::Waiting,
+                rank: now.timestamp_millis(),
+                created_at: now,
+                called_at: None,
+                started_at: None,
+                finished_at: None,
+                quoted: choice.wait,
+            };
+            (t, None)
+        }
+    };
+    put_ticket(tx, &ticket)?;
+    tx.audit(
+        "ticket.check_in",
+        "customer",
+        customer.id,
+        serde_json::Value::Null,
+        &ticket,
+    )?;
+    tx.event("queue.checked_in", ticket.id)?;
+    b.tickets.push(ticket.clone());
+    Ok(CheckInResponse {
+        position: position(&b, &ticket),
+        stylist_name: staff_name(&b, ticket.stylist),
+        wait: ticket.quoted,
+        customer: KioskCustomer::from(&customer),
+        appointment_id,
+        ticket,
+    })
+}
+
+/// Check a customer in: into the queue with a ticket and an honest wait (CHK-3/4/5).
+#[utoipa::path(post, path = "/api/v1/check-ins", tag = "queue", request_body = CheckInRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    responses((status = 201, body = CheckInResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn checkin_create(
+    State(s): State<AppState>,
+    auth: Auth,
+    Json(req): Json<CheckInRequest>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::CheckIn)?;
+    let draft = match &req.customer.register {
+        Some(r) => {
+            if !r.consent {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "consent_required",
+                    "registration needs the customer's consent to keep their data",
+                ));
+            }
+            Some(NewCustomer::from(r.clone()).validate(CustomerId(0), Utc::now())?)
+        }
+        None => None,
+    };
+    let idem = auth.idem("POST /check-ins", &req);
+    let info = s.info.clone();
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), idem, move |tx| {
+                Ok(Reply::ok(
+                    StatusCode::CREATED,
+                    &check_in(tx, &info, &req, draft.as_ref())?,
+                ))
+            })
+            .await,
+    ))
+}
+
+/// Today's queue, whole store or one stylist, with masked names (QUE-1/4).
+#[utoipa::path(get, path = "/api/v1/queue", tag = "queue", params(QueueQuery), responses((status = 200, body = QueueView)))]
+pub async fn queue_get(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<QueueQuery>,
+) -> Result<axum::Json<QueueView>, ApiError> {
+    auth.require(Action::QueueRead)?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let b = board(&r, &s.info, Utc::now())?;
+    let mut tickets: Vec<&Ticket> = b
+        .tickets
+        .iter()
+        .filter(|t| {
+            (q.include_closed || t.state.is_open())
+                && q.stylist.is_none_or(|st| t.stylist == Some(StaffId(st)))
+        })
+        .collect();
+    tickets.sort_by_key(|t| {
+        (
+            t.state != TicketState::InService,
+            t.state != TicketState::Called,
+            t.rank,
+            t.id,
+        )
+    });
+    let mut entries = Vec::with_capacity(tickets.len());
+    for t in tickets {
+        let greeting = tables::CUSTOMERS
+            .get(&r, t.customer_id.0)?
+            .map(|c| c.greeting_name())
+            .unwrap_or_default();
+        entries.push(QueueEntry {
+            position: position(&b, t),
+            greeting,
+            stylist_name: staff_name(&b, t.stylist),
+            ticket: t.clone(),
+        });
+    }
+    Ok(axum::Json(QueueView {
+        day: b.day,
+        waiting: entries
+            .iter()
+            .filter(|e| e.ticket.state.is_queued())
+            .count(),
+        in_service: entries
+            .iter()
+            .filter(|e| e.ticket.state == TicketState::InService)
+            .count(),
+        entries,
+    }))
+}
+
+fn parse_action(s: &str) -> Result<QueueAction, ApiError> {
+    QueueAction::ALL
+        .into_iter()
+        .find(|a| a.as_str() == s || a.as_str().replace('_', "-") == s)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such queue action: use call, start, finish, no-show or left",
+            )
+        })
+}
+
+/// Splits a finished ticket's minutes over its services by their catalog durations, and
+/// keeps them as the stylist's recent times (what the estimate learns from).
+fn learn(tx: &mut Tx, t: &Ticket, minutes: i64) -> Result<(), ApiError> {
+    let Some(stylist) = t.stylist else {
+        return Ok(());
+    };
+    let mut durations = Vec::new();
+    for id in &t.services {
+        if let Some(s) = tx.get(&tables::SERVICES, id.0)? {
+            durations.push((s.id, f64::from(s.duration_min)));
+        }
+    }
+    let total: f64 = durations.iter().map(|d| d.1).sum();
+    if total <= 0.0 || minutes <= 0 || minutes > 12 * 60 {
+        return Ok(());
+    }
+    for (id, d) in durations {
+        let key = (stylist.0, id.0);
+        let mut v = tx.get(&tables::SERVICE_TIMES, key)?.unwrap_or_default();
+        estimate::record_sample(&mut v, (minutes as f64 * d / total).round() as u32);
+        tx.put(&tables::SERVICE_TIMES, key, &v)?;
+    }
+    Ok(())
+}
+
+/// Move a ticket: call, start, finish, no-show or left. Illegal moves are refused (409).
+#[utoipa::path(post, path = "/api/v1/queue/{id}/{action}", tag = "queue",
+    params(("id" = u64, Path), ("action" = String, Path, description = "call, start, finish, no-show or left")),
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn queue_move(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, action)): Path<(u64, String)>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::QueueWork)?;
+    let action = parse_action(&action)?;
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), None, move |tx| {
+                let before = tx
+                    .get(&tables::TICKETS, id)?
+                    .ok_or_else(|| ApiError::not_found("ticket"))?;
+                let state = salon_shared::queue::transition(before.state, action)
+                    .map_err(|e| ApiError::conflict("illegal_move", e.to_string()))?;
+                let mut t = before.clone();
+                t.state = state;
+                match action {
+                    QueueAction::Call => t.called_at = Some(tx.now),
+                    QueueAction::Start => t.started_at = Some(tx.now),
+                    QueueAction::Finish => t.finished_at = Some(tx.now),
+                    QueueAction::NoShow | QueueAction::Left => {}
+                }
+                if action == QueueAction::Finish {
+                    let minutes = t
+                        .started_at
+                        .map(|s| (tx.now - s).num_minutes())
+                        .unwrap_or(0);
+                    tx.writing();
+                    learn(tx, &t, minutes)?;
+                }
+                if let (QueueAction::NoShow, TicketSource::Appointment { id: aid }) =
+                    (action, t.source)
+                {
+                    if let Some(mut a) = tx.get(&tables::APPOINTMENTS, aid)? {
+                        a.state = AppointmentState::NoShow;
+                        tx.put(&tables::APPOINTMENTS, aid, &a)?;
+                        tx.event("appointment.no_show", aid)?;
+                    }
+                }
+                tx.put(&tables::TICKETS, id, &t)?;
+                tx.audit(
+                    &format!("ticket.{}", action.as_str()),
+                    "ticket",
+                    id,
+                    &before,
+                    &t,
+                )?;
+                tx.event("queue.changed", id)?;
+                Ok(Reply::ok(StatusCode::OK, &t))
+            })
+            .await,
+    ))
+}
+
+fn queued(tx: &Tx, id: u64) -> Result<Ticket, ApiError> {
+    let t = tx
+        .get(&tables::TICKETS, id)?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    if !t.state.is_queued() {
+        return Err(ApiError::conflict(
+            "illegal_move",
+            format!("the ticket is {:?}, no longer waiting", t.state),
+        ));
+    }
+    Ok(t)
+}
+
+/// Give a waiting ticket to another stylist who can do its services today.
+#[utoipa::path(post, path = "/api/v1/queue/{id}/reassign", tag = "queue", params(("id" = u64, Path)), request_body = Reassign,
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn queue_reassign(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Json(req): Json<Reassign>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::QueueManage)?;
+    let info = s.info.clone();
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), None, move |tx| {
+                let before = queued(tx, id)?;
+                let b = board(tx.w, &info, tx.now)?;
+                if b.quote(req.stylist, &before.services).is_none() {
+                    return Err(ApiError::conflict(
+                        "stylist_unavailable",
+                        "this stylist cannot take these services today",
+                    ));
+                }
+                let mut t = before.clone();
+                t.stylist = Some(req.stylist);
+                tx.put(&tables::TICKETS, id, &t)?;
+                tx.audit("ticket.reassign", "ticket", id, &before, &t)?;
+                tx.event("queue.changed", id)?;
+                Ok(Reply::ok(StatusCode::OK, &t))
+            })
+            .await,
+    ))
+}
+
+/// Move a waiting ticket to another place in its stylist's line (1 = next).
+#[utoipa::path(post, path = "/api/v1/queue/{id}/reorder", tag = "queue", params(("id" = u64, Path)), request_body = Reorder,
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn queue_reorder(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Json(req): Json<Reorder>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::QueueManage)?;
+    if req.position == 0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "position starts at 1",
+        ));
+    }
+    let info = s.info.clone();
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), None, move |tx| {
+                let before = queued(tx, id)?;
+                let b = board(tx.w, &info, tx.now)?;
+                let mut line: Vec<Ticket> = b
+                    .tickets
+                    .iter()
+                    .filter(|t| t.stylist == before.stylist && t.state.is_queued())
+                    .cloned()
+                    .collect();
+                line.sort_by_key(|t| (t.rank, t.id));
+                // The same ranks, handed out in the new order: other stylists' lines are untouched.
+                let ranks: Vec<i64> = line.iter().map(|t| t.rank).collect();
+                let from = line.iter().position(|t| t.id == id).unwrap_or(0);
+                let moving = line.remove(from);
+                line.insert((req.position as usize - 1).min(line.len()), moving);
+                let mut moved = before.clone();
+                tx.writing();
+                for (t, rank) in line.iter_mut().zip(ranks) {
+                    if t.rank != rank {
+                        t.rank = rank;
+                        tx.put(&tables::TICKETS, t.id, t)?;
+                    }
+                    if t.id == id {
+                        moved = t.clone();
+                    }
+                }
+                tx.audit("ticket.reorder", "ticket", id, &before, &moved)?;
+                tx.event("queue.changed", id)?;
+                Ok(Reply::ok(StatusCode::OK, &moved))
+            })
+            .await,
+    ))
+}
+
+/// The rotation board in turn order (for the chosen services, or anyone working today).
+#[utoipa::path(get, path = "/api/v1/rotation", tag = "queue", params(ServicesParam), responses((status = 200, body = RotationView)))]
+pub async fn rotation_get(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ServicesParam>,
+) -> Result<axum::Json<RotationView>, ApiError> {
+    auth.require(Action::QueueRead)?;
+    let services = parse_services(q.services.as_deref())?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let b = board(&r, &s.info, Utc::now())?;
+    let entries = b.rotation(&services);
+    let order = salon_shared::rotation::order(&entries, b.now);
+    let mut lines: Vec<RotationLine> = entries
+        .into_iter()
+        .map(|e| RotationLine {
+            turn: order
+                .iter()
+                .position(|id| *id == e.stylist)
+                .map(|p| p as u32 + 1)
+                .unwrap_or(0),
+            name: staff_name(&b, Some(e.stylist)).unwrap_or_default(),
+            entry: e,
+        })
+        .collect();
+    // Paused stylists (turn 0) are listed last.
+    lines.sort_by_key(|l| (l.turn == 0, l.turn));
+    Ok(axum::Json(RotationView { entries: lines }))
+}
+
+/// The manager's adjustment of one stylist's place on today's board.
+#[utoipa::path(put, path = "/api/v1/rotation/{stylist}", tag = "queue", params(("stylist" = u64, Path)), request_body = Adjustment,
+    responses((status = 200, body = Adjustment), (status = 404, body = ErrorBody)))]
+pub async fn rotation_adjust(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(stylist): Path<u64>,
+    Json(adj): Json<Adjustment>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::ScheduleManage)?;
+    if adj.turns.abs() > 50 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "turns must be between -50 and 50",
+        ));
+    }
+    let info = s.info.clone();
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), None, move |tx| {
+                tx.get(&tables::STAFF, stylist)?
+                    .ok_or_else(|| ApiError::not_found("staff member"))?;
+                let day = day_of(&info, tx.now).to_string();
+                let before = tx.get(&tables::ROTATION, (day.as_str(), stylist))?;
+                tx.put(&tables::ROTATION, (day.as_str(), stylist), &adj)?;
+                tx.audit("rotation.adjust", "staff", stylist, &before, adj)?;
+                tx.event("rotation.changed", stylist)?;
+                Ok(Reply::ok(StatusCode::OK, &adj))
+            })
+            .await,
+    ))
+}
+
+/// Record a customer who saw the wait and left without joining (CHK-8).
+#[utoipa::path(post, path = "/api/v1/balks", tag = "queue", request_body = BalkRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    responses((status = 201, body = Balk), (status = 422, body = ErrorBody)))]
+pub async fn balk_create(
+    State(s): State<AppState>,
+    auth: Auth,
+    Json(req): Json<BalkRequest>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::CheckIn)?;
+    if req.quoted.low > req.quoted.high || req.quoted.high > 24 * 60 || req.services.len() > 10 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "the quote must be a range within a day, with at most 10 services",
+        ));
+    }
+    let idem = auth.idem("POST /balks", &req);
+    let info = s.info.clone();
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), idem, move |tx| {
+                let id = tx.next_id("balk")?;
+                let day = day_of(&info, tx.now);
+                let balk = Balk {
+                    id,
+                    at: tx.now,
+                    day,
+                    quoted: req.quoted,
+                    stylist: req.stylist,
+                    services: req.services.clone(),
+                    customer_id: req.customer_id,
+                };
+                tx.put(&tables::BALKS, id, &balk)?;
+                let key = day.to_string();
+                tx.w.open_table(tables::BALKS_BY_DAY)
+                    .map_err(StoreError::from)?
+                    .insert((key.as_str(), id), ())
+                    .map_err(StoreError::from)?;
+                tx.audit("balk.create", "balk", id, serde_json::Value::Null, &balk)?;
+                tx.event("balk.recorded", id)?;
+                Ok(Reply::ok(StatusCode::CREATED, &balk))
+            })
+            .await,
+    ))
+}
+
+/// The longest period a report covers in one request.
+pub const MAX_REPORT_DAYS: i64 = 366;
+
+/// Resolves a report period in store-local days (default: the last 30 days).
+pub fn period(info: &StoreInfo, q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let today = day_of(info, Utc::now());
+    let to = q.to.unwrap_or(today);
+    let from = q.from.unwrap_or(to - Duration::days(29));
+    if from > to || (to - from).num_days() >= MAX_REPORT_DAYS {
+        return Err(ApiError::bad_request(
+            "bad_query",
+            "the period must run forwards and cover at most 366 days",
+        ));
+    }
+    Ok((from, to))
+}
+
+/// Quoted against actual waits: mean absolute error and under-quotes by day and stylist,
+/// with the balks the quotes caused (QUE-2, CHK-8).
+#[utoipa::path(get, path = "/api/v1/reports/waits", tag = "reports", params(PeriodQuery),
+    responses((status = 200, body = WaitReport), (status = 400, body = ErrorBody)))]
+pub async fn report_waits(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PeriodQuery>,
+) -> Result<axum::Json<WaitReport>, ApiError> {
+    auth.require(Action::ReportRead)?;
+    let (from, to) = period(&s.info, &q)?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let names: HashMap<StaffId, String> = tables::STAFF
+        .all(&r)?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let mut all = Vec::new();
+    let mut by_stylist: BTreeMap<StaffId, Vec<(WaitRange, i64)>> = BTreeMap::new();
+    let mut days = Vec::new();
+    let (mut balks, mut balk_high) = (0usize, 0f64);
+    let mut day = from;
+    while day <= to {
+        let samples: Vec<(Option<StaffId>, WaitRange, i64)> =
+            by_day(&r, tables::TICKETS_BY_DAY, &tables::TICKETS, day)?
+                .iter()
+                .filter_map(|t| Some((t.stylist, t.quoted, t.actual_wait()?)))
+                .collect();
+        let day_balks = by_day(&r, tables::BALKS_BY_DAY, &tables::BALKS, day)?;
+        balks += day_balks.len();
+        balk_high += day_balks
+            .iter()
+            .map(|b| f64::from(b.quoted.high))
+            .sum::<f64>();
+        for (st, q, a) in &samples {
+            all.push((*q, *a));
+            if let Some(st) = st {
+                by_stylist.entry(*st).or_default().push((*q, *a));
+            }
+        }
+        if !samples.is_empty() || !day_balks.is_empty() {
+            days.push(DayAccuracy {
+                day,
+                accuracy: estimate::accuracy(samples.iter().map(|s| (s.1, s.2))),
+                balks: day_balks.len(),
+            });
+        }
+        day += Duration::days(1);
+    }
+    Ok(axum::Json(WaitReport {
+        from,
+        to,
+        overall: estimate::accuracy(all),
+        by_day: days,
+        by_stylist: by_stylist
+            .into_iter()
+            .map(|(st, v)| StylistAccuracy {
+                stylist: st,
+                name: names.get(&st).cloned().unwrap_or_default(),
+                accuracy: estimate::accuracy(v),
+            })
+            .collect(),
+        balks,
+        balk_mean_quote_high: if balks == 0 {
+            0.0
+        } else {
+            balk_high / balks as f64
+        },
+    }))
+}

@@ -473,6 +473,42 @@ pub fn cancel_pending(tx: &mut Tx, appointment_id: u64, kind: MessageKind) -> Re
     Ok(())
 }
 
+/// Erasure (CUS-6): strips the addresses and text of every message about these
+/// appointments and withdraws what was not yet sent.
+pub fn forget(tx: &mut Tx, appointment_ids: &[u64]) -> Result<(), ApiError> {
+    for &appointment_id in appointment_ids {
+        let ids = {
+            let t =
+                tx.w.open_table(OUTBOX_BY_APPOINTMENT)
+                    .map_err(StoreError::from)?;
+            let mut ids = Vec::new();
+            for item in t
+                .range((appointment_id, 0)..=(appointment_id, u64::MAX))
+                .map_err(StoreError::from)?
+            {
+                ids.push(item.map_err(StoreError::from)?.0.value().1);
+            }
+            ids
+        };
+        for id in ids {
+            let Some(before) = tx.get(&OUTBOX, id)? else {
+                continue;
+            };
+            let mut after = before.clone();
+            after.to_email = None;
+            after.to_phone = None;
+            after.body = "已删除 / erased".into();
+            for d in &mut after.deliveries {
+                if d.state == DeliveryState::Pending {
+                    d.state = DeliveryState::Cancelled;
+                }
+            }
+            save(tx, Some(&before), &after)?;
+        }
+    }
+    Ok(())
+}
+
 /// Puts a message's failed deliveries back to pending with a fresh set of attempts.
 pub fn retry(tx: &mut Tx, id: u64) -> Result<OutboxMessage, ApiError> {
     let before = tx

@@ -486,6 +486,7 @@ pub async fn customer_erase(
                 unindex(tx.writing(), &before)?;
                 tx.put(&tables::CUSTOMERS, id, &after)?;
                 redact_history(tx.w, before.id)?;
+                forget_messages(tx, before.id)?;
                 // Duplicates merged into this customer are the same person: erase them too.
                 for dup_id in &before.merged_from {
                     if let Some(dup) = tx.get(&tables::CUSTOMERS, dup_id.0)? {
@@ -495,6 +496,7 @@ pub async fn customer_erase(
                         tx.put(&tables::CUSTOMERS, dup_id.0, &gone)?;
                     }
                     redact_history(tx.w, *dup_id)?;
+                    forget_messages(tx, *dup_id)?;
                 }
                 tx.audit(
                     "customer.erase",
@@ -508,6 +510,34 @@ pub async fn customer_erase(
             })
             .await,
     ))
+}
+
+/// Cancels the customer's bookings still to come (freeing the stylists' time) and withdraws
+/// and strips the reminders sent or due to them.
+fn forget_messages(tx: &mut Tx, id: CustomerId) -> Result<(), ApiError> {
+    let appointments: Vec<u64> = {
+        let t =
+            tx.w.open_table(tables::APPOINTMENTS_BY_CUSTOMER)
+                .map_err(StoreError::from)?;
+        let mut v = Vec::new();
+        for item in t
+            .range((id.0, 0)..=(id.0, u64::MAX))
+            .map_err(StoreError::from)?
+        {
+            v.push(item.map_err(StoreError::from)?.0.value().1);
+        }
+        v
+    };
+    for aid in &appointments {
+        if let Some(mut a) = tx.get(&tables::APPOINTMENTS, *aid)? {
+            if a.state == salon_shared::schedule::AppointmentState::Booked {
+                a.state = salon_shared::schedule::AppointmentState::Cancelled;
+                tx.put(&tables::APPOINTMENTS, *aid, &a)?;
+                tx.event("appointment.cancelled", aid)?;
+            }
+        }
+    }
+    crate::notify::forget(tx, &appointments)
 }
 
 fn redact_history(w: &WriteTransaction, id: CustomerId) -> Result<(), StoreError> {

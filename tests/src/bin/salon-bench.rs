@@ -46,6 +46,65 @@ fn raw_fsync(dir: &std::path::Path) -> Stats {
     stats(v)
 }
 
+/// Check-ins measured in a Saturday-sized day.
+const CHECKINS: usize = 300;
+/// Waiting customers kept in the queue while measuring (stylists serve the oldest).
+const QUEUE_DEPTH: usize = 20;
+
+/// Six stylists working all day, a short catalog, then `CHECKINS` walk-ins checked in one
+/// at a time, the oldest served whenever more than `QUEUE_DEPTH` wait. Only the check-in
+/// requests are timed.
+async fn checkins(client: &salon_shared::client::Client) -> anyhow::Result<Stats> {
+    use salon_shared::api::*;
+    use salon_shared::{Money, ServiceCategory, StaffLevel, StaffRole};
+    let hours = DayHours { start: chrono::NaiveTime::MIN, end: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap_or_default() };
+    let mut services = Vec::new();
+    for (name, minutes) in [("洗剪吹", 45), ("精剪", 50), ("头皮护理", 45)] {
+        let input = ServiceInput {
+            category: if minutes == 45 && name == "头皮护理" { ServiceCategory::HairCare } else { ServiceCategory::CutStyle },
+            name: name.into(),
+            description: String::new(),
+            suitable_for: String::new(),
+            price: Money::new(rust_decimal::Decimal::from(88))?,
+            level_prices: Default::default(),
+            duration_min: minutes,
+        };
+        services.push(client.create_service(&input, None).await?.id);
+    }
+    for i in 0..6 {
+        let st = StaffInput {
+            name: format!("设计师{i}"),
+            role: StaffRole::Stylist,
+            level: StaffLevel::Stylist,
+            skills: [ServiceCategory::CutStyle, ServiceCategory::HairCare].into(),
+            pin: Some("1234".into()),
+            active: true,
+        };
+        let id = client.create_staff(&st, None).await?.id;
+        client.set_roster(id, &Roster { weekly: [Some(hours); 7], exceptions: Vec::new() }).await?;
+    }
+    let mut v = Vec::with_capacity(CHECKINS);
+    for i in 0..CHECKINS {
+        let req = CheckInRequest {
+            customer: CheckInCustomer { phone: Some(format!("135{:08}", i)), ..Default::default() },
+            services: vec![services[i % services.len()]],
+            stylist: None,
+        };
+        let t = Instant::now();
+        client.check_in(&req, Some(&format!("bench-checkin-{i}"))).await?;
+        v.push(t.elapsed());
+        let q = client.queue(&QueueQuery::default()).await?;
+        let waiting: Vec<&QueueEntry> = q.entries.iter().filter(|e| e.ticket.state == TicketState::Waiting).collect();
+        if waiting.len() > QUEUE_DEPTH {
+            let id = waiting[0].ticket.id;
+            for a in [QueueAction::Start, QueueAction::Finish] {
+                client.queue_move(id, a).await?;
+            }
+        }
+    }
+    Ok(stats(v))
+}
+
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -145,6 +204,8 @@ async fn run() -> anyhow::Result<()> {
     }
     let rate = (concurrent * per_task) as f64 / t.elapsed().as_secs_f64();
 
+    let checkin = checkins(&client).await?;
+
     println!();
     println!("| what | p50 | p99 | target (SPEC §4) | machine limit, same run |");
     println!("|---|---|---|---|---|");
@@ -169,6 +230,13 @@ async fn run() -> anyhow::Result<()> {
         "| customer search on {CUSTOMERS} customers (phone, last 4, name, initials) | {} | {} | p99 ≤ 5 ms | round trip p50 {} |",
         ms(search.p50),
         ms(search.p99),
+        ms(rtt.p50)
+    );
+    println!(
+        "| check-in (walk-in, next available, durable), queue of ~{QUEUE_DEPTH} | {} | {} | p50 ≤ 1 ms, p99 ≤ 3 ms | fsync p50 {} + round trip p50 {} |",
+        ms(checkin.p50),
+        ms(checkin.p99),
+        ms(fsync.p50),
         ms(rtt.p50)
     );
     println!(

@@ -178,6 +178,11 @@ pub mod tables {
     /// (store-local day "2026-11-23", ticket id).
     pub const TICKETS_BY_DAY: TableDefinition<(&str, u64), ()> =
         TableDefinition::new("tickets_by_day");
+    /// (store-local day, ticket id) of tickets still open: what a check-in must read.
+    pub const TICKETS_OPEN: TableDefinition<(&str, u64), ()> = TableDefinition::new("tickets_open");
+    /// (store-local day, stylist id) → their walk-in tally, for the rotation board.
+    pub const WALK_INS: Records<(&str, u64), salon_shared::planner::WalkIns> =
+        Records::new("walk_ins");
     pub const APPOINTMENTS: Records<u64, Appointment> = Records::new("appointments");
     /// (store-local day, appointment id).
     pub const APPOINTMENTS_BY_DAY: TableDefinition<(&str, u64), ()> =
@@ -260,6 +265,8 @@ fn create_tables(w: &WriteTransaction) -> Result<(), StoreError> {
     w.open_table(ROSTERS.definition())?;
     w.open_table(TICKETS.definition())?;
     w.open_table(TICKETS_BY_DAY)?;
+    w.open_table(TICKETS_OPEN)?;
+    w.open_table(WALK_INS.definition())?;
     w.open_table(APPOINTMENTS.definition())?;
     w.open_table(APPOINTMENTS_BY_DAY)?;
     w.open_table(APPOINTMENTS_BY_CUSTOMER)?;

@@ -19,13 +19,23 @@ pub struct Board {
     pub staff: Vec<Staff>,
     pub rosters: HashMap<StaffId, Roster>,
     pub services: HashMap<ServiceId, Service>,
-    /// Today's tickets.
+    /// Today's tickets: at least every open one (waiting, called, in service).
     pub tickets: Vec<Ticket>,
+    /// Today's walk-in tally per stylist for the rotation board. `None`: count it from
+    /// `tickets`, which must then hold the whole day.
+    pub walk_ins: Option<HashMap<StaffId, WalkIns>>,
     /// Today's appointments.
     pub appointments: Vec<Appointment>,
     /// Recent minutes per (stylist, service).
     pub samples: HashMap<(StaffId, ServiceId), Vec<u32>>,
     pub adjustments: HashMap<StaffId, Adjustment>,
+}
+
+/// Walk-ins who asked for nobody that a stylist was given today, and when the last came.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WalkIns {
+    pub count: u32,
+    pub last_at: Option<DateTime<Utc>>,
 }
 
 /// A stylist's quote, as the check-in screen shows it side by side.
@@ -159,18 +169,30 @@ impl Board {
             let Some(free_at) = estimate::free_at(&load, self.now, self.job(s.id, services)) else {
                 continue;
             };
-            let walk_ins = self.tickets.iter().filter(|t| {
-                t.stylist == Some(s.id) && t.requested.is_none() && t.state != TicketState::Left
-            });
+            let tally = self.walk_ins_of(s.id);
             entries.push(RotationEntry {
                 stylist: s.id,
                 free_at,
-                walk_ins_today: walk_ins.clone().count() as u32,
-                last_assigned_at: walk_ins.map(|t| t.created_at).max(),
+                walk_ins_today: tally.count,
+                last_assigned_at: tally.last_at,
                 adjustment: self.adjustments.get(&s.id).copied().unwrap_or_default(),
             });
         }
         entries
+    }
+
+    /// The stylist's walk-in tally today (walk-ins who asked for nobody and did not leave).
+    pub fn walk_ins_of(&self, stylist: StaffId) -> WalkIns {
+        if let Some(m) = &self.walk_ins {
+            return m.get(&stylist).copied().unwrap_or_default();
+        }
+        let mine = self.tickets.iter().filter(|t| {
+            t.stylist == Some(stylist) && t.requested.is_none() && t.state != TicketState::Left
+        });
+        WalkIns {
+            count: mine.clone().count() as u32,
+            last_at: mine.map(|t| t.created_at).max(),
+        }
     }
 
     /// "Next available" (轮钟): the rotation's pick and their wait.

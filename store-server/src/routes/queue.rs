@@ -49,6 +49,7 @@ pub fn board(txn: &impl Txn, info: &StoreInfo, now: DateTime<Utc>) -> Result<Boa
     let staff = tables::STAFF.all_in(txn)?;
     let mut rosters = HashMap::new();
     let mut adjustments = HashMap::new();
+    let mut walk_ins = HashMap::new();
     let key = day.to_string();
     for s in &staff {
         if let Some(r) = tables::ROSTERS.get_in(txn, s.id.0)? {
@@ -56,6 +57,9 @@ pub fn board(txn: &impl Txn, info: &StoreInfo, now: DateTime<Utc>) -> Result<Boa
         }
         if let Some(a) = tables::ROTATION.get_in(txn, (key.as_str(), s.id.0))? {
             adjustments.insert(s.id, a);
+        }
+        if let Some(w) = tables::WALK_INS.get_in(txn, (key.as_str(), s.id.0))? {
+            walk_ins.insert(s.id, w);
         }
     }
     let services = tables::SERVICES
@@ -80,7 +84,9 @@ pub fn board(txn: &impl Txn, info: &StoreInfo, now: DateTime<Utc>) -> Result<Boa
         staff,
         rosters,
         services,
-        tickets: by_day(txn, tables::TICKETS_BY_DAY, &tables::TICKETS, day)?,
+        // Only open tickets: a check-in reads a handful, not the whole day's.
+        tickets: by_day(txn, tables::TICKETS_OPEN, &tables::TICKETS, day)?,
+        walk_ins: Some(walk_ins),
         appointments: by_day(txn, tables::APPOINTMENTS_BY_DAY, &tables::APPOINTMENTS, day)?,
         samples,
         adjustments,
@@ -234,6 +240,7 @@ fn ticket_number(tx: &mut Tx, day: NaiveDate, prefix: char) -> Result<String, Ap
     Ok(format!("{prefix}{n:03}"))
 }
 
+/// Stores a ticket and keeps the day index and the open-ticket index in step with it.
 fn put_ticket(tx: &mut Tx, t: &Ticket) -> Result<(), ApiError> {
     tx.put(&tables::TICKETS, t.id, t)?;
     let key = t.day.to_string();
@@ -241,6 +248,35 @@ fn put_ticket(tx: &mut Tx, t: &Ticket) -> Result<(), ApiError> {
         .map_err(StoreError::from)?
         .insert((key.as_str(), t.id), ())
         .map_err(StoreError::from)?;
+    let mut open =
+        tx.w.open_table(tables::TICKETS_OPEN)
+            .map_err(StoreError::from)?;
+    if t.state.is_open() {
+        open.insert((key.as_str(), t.id), ())
+            .map_err(StoreError::from)?;
+    } else {
+        open.remove((key.as_str(), t.id))
+            .map_err(StoreError::from)?;
+    }
+    Ok(())
+}
+
+/// Counts a walk-in who asked for nobody on `stylist`'s tally (`by` = +1 or −1).
+fn tally(tx: &mut Tx, t: &Ticket, stylist: Option<StaffId>, by: i32) -> Result<(), ApiError> {
+    let Some(stylist) =
+        stylist.filter(|_| t.requested.is_none() && t.source == TicketSource::WalkIn)
+    else {
+        return Ok(());
+    };
+    let key = (t.day.to_string(), stylist.0);
+    let mut w = tx
+        .get(&tables::WALK_INS, (key.0.as_str(), key.1))?
+        .unwrap_or_default();
+    w.count = w.count.saturating_add_signed(by);
+    if by > 0 {
+        w.last_at = Some(tx.now);
+    }
+    tx.put(&tables::WALK_INS, (key.0.as_str(), key.1), &w)?;
     Ok(())
 }
 
@@ -413,8 +449,13 @@ pub async fn queue_get(
     auth.require(Action::QueueRead)?;
     let r = s.db.begin_read().map_err(StoreError::from)?;
     let b = board(&r, &s.info, Utc::now())?;
-    let mut tickets: Vec<&Ticket> = b
-        .tickets
+    // The board holds open tickets; the day's closed ones are read only when asked for.
+    let day = if q.include_closed {
+        by_day(&r, tables::TICKETS_BY_DAY, &tables::TICKETS, b.day)?
+    } else {
+        b.tickets.clone()
+    };
+    let mut tickets: Vec<&Ticket> = day
         .iter()
         .filter(|t| {
             (q.include_closed || t.state.is_open())
@@ -538,7 +579,10 @@ pub async fn queue_move(
                         tx.event("appointment.no_show", aid)?;
                     }
                 }
-                tx.put(&tables::TICKETS, id, &t)?;
+                put_ticket(tx, &t)?;
+                if action == QueueAction::Left {
+                    tally(tx, &t, t.stylist, -1)?;
+                }
                 tx.audit(
                     &format!("ticket.{}", action.as_str()),
                     "ticket",
@@ -590,7 +634,9 @@ pub async fn queue_reassign(
                 }
                 let mut t = before.clone();
                 t.stylist = Some(req.stylist);
-                tx.put(&tables::TICKETS, id, &t)?;
+                put_ticket(tx, &t)?;
+                tally(tx, &t, before.stylist, -1)?;
+                tally(tx, &t, t.stylist, 1)?;
                 tx.audit("ticket.reassign", "ticket", id, &before, &t)?;
                 tx.event("queue.changed", id)?;
                 Ok(Reply::ok(StatusCode::OK, &t))

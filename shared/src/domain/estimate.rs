@@ -81,7 +81,8 @@ pub struct StylistLoad {
     pub appointments: Vec<Interval>,
 }
 
-fn minutes(m: f64) -> Duration {
+/// A length in (fractional) minutes as a duration.
+pub fn minutes(m: f64) -> Duration {
     Duration::seconds((m * 60.0).round() as i64)
 }
 
@@ -220,7 +221,8 @@ mod tests {
     #[test]
     fn quote_table() {
         let now = t(4, 0);
-        let cases: Vec<(&str, StylistLoad, Option<(u32, u32)>)> = vec![
+        type Case = (&'static str, StylistLoad, Option<(u32, u32)>);
+        let cases: Vec<Case> = vec![
             (
                 "free now",
                 StylistLoad {

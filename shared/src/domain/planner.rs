@@ -112,7 +112,12 @@ impl Board {
             .filter(|a| {
                 a.stylist_id == stylist && a.state == AppointmentState::Booked && a.end > self.now
             })
-            .map(Appointment::interval)
+            // A booking holds at least this stylist's own cautious time for its services, not
+            // just the catalog length: a slow stylist's bookings overrun and push the queue.
+            .map(|a| {
+                let own = estimate::minutes(self.job(stylist, &a.services).cautious);
+                Interval::new(a.start, a.end.max(a.start + own))
+            })
             .collect();
         StylistLoad {
             shift: self.shift(stylist),

@@ -308,9 +308,11 @@ fn check_in(
         .min_by_key(|a| a.start)
         .cloned();
     let (ticket, appointment_id) = match appointment {
-        // CHK-4: checked in against today's booking, placed at its time.
+        // CHK-4: checked in against today's booking.
         Some(mut a) => {
-            let rank = a.start.min(now).timestamp_millis();
+            // A booked customer who has arrived is next for their stylist (ahead of every
+            // walk-in of the day), in the order of their booked times.
+            let rank = a.start.timestamp_millis() - 86_400_000;
             let mut t = Ticket {
                 id,
                 day: b.day,

@@ -57,11 +57,19 @@ const QUEUE_DEPTH: usize = 20;
 async fn checkins(client: &salon_shared::client::Client) -> anyhow::Result<Stats> {
     use salon_shared::api::*;
     use salon_shared::{Money, ServiceCategory, StaffLevel, StaffRole};
-    let hours = DayHours { start: chrono::NaiveTime::MIN, end: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap_or_default() };
+    let hours = DayHours {
+        start: chrono::NaiveTime::MIN,
+        end: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap_or_default(),
+    };
     let mut services = Vec::new();
-    for (name, minutes) in [("洗剪吹", 45), ("精剪", 50), ("头皮护理", 45)] {
+    let catalog = [
+        ("洗剪吹", 45, ServiceCategory::CutStyle),
+        ("精剪", 50, ServiceCategory::CutStyle),
+        ("头皮护理", 45, ServiceCategory::HairCare),
+    ];
+    for (name, minutes, category) in catalog {
         let input = ServiceInput {
-            category: if minutes == 45 && name == "头皮护理" { ServiceCategory::HairCare } else { ServiceCategory::CutStyle },
+            category,
             name: name.into(),
             description: String::new(),
             suitable_for: String::new(),
@@ -81,20 +89,37 @@ async fn checkins(client: &salon_shared::client::Client) -> anyhow::Result<Stats
             active: true,
         };
         let id = client.create_staff(&st, None).await?.id;
-        client.set_roster(id, &Roster { weekly: [Some(hours); 7], exceptions: Vec::new() }).await?;
+        client
+            .set_roster(
+                id,
+                &Roster {
+                    weekly: [Some(hours); 7],
+                    exceptions: Vec::new(),
+                },
+            )
+            .await?;
     }
     let mut v = Vec::with_capacity(CHECKINS);
     for i in 0..CHECKINS {
         let req = CheckInRequest {
-            customer: CheckInCustomer { phone: Some(format!("135{:08}", i)), ..Default::default() },
+            customer: CheckInCustomer {
+                phone: Some(format!("135{:08}", i)),
+                ..Default::default()
+            },
             services: vec![services[i % services.len()]],
             stylist: None,
         };
         let t = Instant::now();
-        client.check_in(&req, Some(&format!("bench-checkin-{i}"))).await?;
+        client
+            .check_in(&req, Some(&format!("bench-checkin-{i}")))
+            .await?;
         v.push(t.elapsed());
         let q = client.queue(&QueueQuery::default()).await?;
-        let waiting: Vec<&QueueEntry> = q.entries.iter().filter(|e| e.ticket.state == TicketState::Waiting).collect();
+        let waiting: Vec<&QueueEntry> = q
+            .entries
+            .iter()
+            .filter(|e| e.ticket.state == TicketState::Waiting)
+            .collect();
         if waiting.len() > QUEUE_DEPTH {
             let id = waiting[0].ticket.id;
             for a in [QueueAction::Start, QueueAction::Finish] {

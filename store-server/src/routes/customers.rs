@@ -529,12 +529,12 @@ fn forget_messages(tx: &mut Tx, id: CustomerId) -> Result<(), ApiError> {
         v
     };
     for aid in &appointments {
-        if let Some(mut a) = tx.get(&tables::APPOINTMENTS, *aid)? {
-            if a.state == salon_shared::schedule::AppointmentState::Booked {
-                a.state = salon_shared::schedule::AppointmentState::Cancelled;
-                tx.put(&tables::APPOINTMENTS, *aid, &a)?;
-                tx.event("appointment.cancelled", aid)?;
-            }
+        if let Some(mut a) = tx.get(&tables::APPOINTMENTS, *aid)?
+            && a.state == salon_shared::schedule::AppointmentState::Booked
+        {
+            a.state = salon_shared::schedule::AppointmentState::Cancelled;
+            tx.put(&tables::APPOINTMENTS, *aid, &a)?;
+            tx.event("appointment.cancelled", aid)?;
         }
     }
     crate::notify::forget(tx, &appointments)

@@ -385,6 +385,7 @@ fn check_in(
         }
     };
     put_ticket(tx, &ticket)?;
+    tally(tx, &ticket, ticket.stylist, 1)?;
     tx.audit(
         "ticket.check_in",
         "customer",
@@ -574,12 +575,11 @@ pub async fn queue_move(
                 }
                 if let (QueueAction::NoShow, TicketSource::Appointment { id: aid }) =
                     (action, t.source)
+                    && let Some(mut a) = tx.get(&tables::APPOINTMENTS, aid)?
                 {
-                    if let Some(mut a) = tx.get(&tables::APPOINTMENTS, aid)? {
-                        a.state = AppointmentState::NoShow;
-                        tx.put(&tables::APPOINTMENTS, aid, &a)?;
-                        tx.event("appointment.no_show", aid)?;
-                    }
+                    a.state = AppointmentState::NoShow;
+                    tx.put(&tables::APPOINTMENTS, aid, &a)?;
+                    tx.event("appointment.no_show", aid)?;
                 }
                 put_ticket(tx, &t)?;
                 if action == QueueAction::Left {
@@ -757,7 +757,7 @@ pub async fn rotation_adjust(
                 let day = day_of(&info, tx.now).to_string();
                 let before = tx.get(&tables::ROTATION, (day.as_str(), stylist))?;
                 tx.put(&tables::ROTATION, (day.as_str(), stylist), &adj)?;
-                tx.audit("rotation.adjust", "staff", stylist, &before, adj)?;
+                tx.audit("rotation.adjust", "staff", stylist, before, adj)?;
                 tx.event("rotation.changed", stylist)?;
                 Ok(Reply::ok(StatusCode::OK, &adj))
             })

@@ -161,7 +161,13 @@ fn place(
     let shift = tx
         .get(&tables::ROSTERS, stylist.0)?
         .and_then(|r| r.shift_on(day_of(info, start), info.tz));
-    let busy = busy(tx, info, stylist, start, except)?;
+    let mut busy = busy(tx, info, stylist, start, except)?;
+    // The customer in the chair now holds the stylist until their service is expected to end.
+    if let Some((started, e)) = b.load(stylist).current {
+        let end = (started + salon_shared::estimate::minutes(e.typical))
+            .max(tx.now + Duration::minutes(5));
+        busy.push(Interval::new(tx.now, end));
+    }
     schedule::check_booking(shift, &busy, want).map_err(|c| {
         let free = schedule::free_slots(shift, &busy, len, SLOT_STEP, tx.now);
         let nearest = schedule::nearest(&free, start, 3);

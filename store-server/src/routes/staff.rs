@@ -107,14 +107,14 @@ pub async fn staff_update(
         })
         .await;
     // A deactivated staff member is signed out of every device at once.
-    if let Ok(reply) = &r {
-        if reply.body["active"] == false {
-            s.volatile
-                .sessions
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .retain(|_, v| v.staff.id.0 != id);
-        }
+    if let Ok(reply) = &r
+        && reply.body["active"] == false
+    {
+        s.volatile
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, v| v.staff.id.0 != id);
     }
     Ok(respond(r))
 }

@@ -156,3 +156,131 @@ pub fn q(text: &str) -> salon_shared::api::CustomerQuery {
         ..Default::default()
     }
 }
+
+// ---- queue, rotation and appointments ----
+
+/// Working hours that cover the whole store-local day, every day of the week.
+pub fn all_day() -> salon_shared::api::Roster {
+    let hours = salon_shared::api::DayHours {
+        start: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("time"),
+        end: chrono::NaiveTime::from_hms_opt(23, 59, 0).expect("time"),
+    };
+    salon_shared::api::Roster {
+        weekly: [Some(hours); 7],
+        exceptions: Vec::new(),
+    }
+}
+
+/// `start`–`end` local hours as a shift.
+pub fn hours(start: (u32, u32), end: (u32, u32)) -> salon_shared::api::DayHours {
+    salon_shared::api::DayHours {
+        start: chrono::NaiveTime::from_hms_opt(start.0, start.1, 0).expect("time"),
+        end: chrono::NaiveTime::from_hms_opt(end.0, end.1, 0).expect("time"),
+    }
+}
+
+/// Creates a service in `category` lasting `minutes` (panics on failure).
+pub async fn offer(
+    srv: &TestServer,
+    name: &str,
+    category: ServiceCategory,
+    minutes: u16,
+) -> salon_shared::ServiceId {
+    let input = ServiceInput {
+        category,
+        duration_min: minutes,
+        ..service(name, "88")
+    };
+    srv.manager
+        .create_service(&input, None)
+        .await
+        .expect("service created")
+        .id
+}
+
+/// Creates a stylist with these skills and no roster (so not working anywhere yet).
+pub async fn hire(
+    srv: &TestServer,
+    name: &str,
+    skills: &[ServiceCategory],
+) -> salon_shared::StaffId {
+    let input = StaffInput {
+        skills: skills.iter().copied().collect(),
+        ..staff(name, Some("2468"))
+    };
+    srv.manager
+        .create_staff(&input, None)
+        .await
+        .expect("staff created")
+        .id
+}
+
+/// Creates a stylist with these skills who works all day, every day.
+pub async fn stylist(
+    srv: &TestServer,
+    name: &str,
+    skills: &[ServiceCategory],
+) -> salon_shared::StaffId {
+    let id = hire(srv, name, skills).await;
+    srv.manager
+        .set_roster(id, &all_day())
+        .await
+        .expect("roster set");
+    id
+}
+
+/// The store-local date today.
+pub fn today(srv: &TestServer) -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&srv.state.info.tz)
+        .date_naive()
+}
+
+/// `h:m` store-local time on `day`, as an instant.
+pub fn local(
+    srv: &TestServer,
+    day: chrono::NaiveDate,
+    h: u32,
+    m: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    srv.state
+        .info
+        .tz
+        .from_local_datetime(&day.and_hms_opt(h, m, 0).expect("time"))
+        .single()
+        .expect("a fixed offset has one local time")
+        .with_timezone(&chrono::Utc)
+}
+
+/// A customer identified by phone at check-in.
+pub fn by_phone(phone: &str) -> salon_shared::api::CheckInCustomer {
+    salon_shared::api::CheckInCustomer {
+        phone: Some(phone.into()),
+        ..Default::default()
+    }
+}
+
+/// A check-in for `services`, asking for `stylist` (点钟) or next available (轮钟).
+pub fn check_in(
+    who: salon_shared::api::CheckInCustomer,
+    services: &[salon_shared::ServiceId],
+    stylist: Option<salon_shared::StaffId>,
+) -> salon_shared::api::CheckInRequest {
+    salon_shared::api::CheckInRequest {
+        customer: who,
+        services: services.to_vec(),
+        stylist,
+    }
+}
+
+/// Creates a customer named `name` and returns them with their phone number.
+pub async fn walk_in_customer(srv: &TestServer, name: &str) -> (salon_shared::Customer, String) {
+    let p = phone();
+    (add(&srv.manager, &customer(name, &p)).await, p)
+}
+
+/// A manager device's raw token, for routes the client library does not wrap.
+pub async fn manager_token(srv: &TestServer) -> String {
+    paired(srv, Role::Manager, "test back office").await.1
+}

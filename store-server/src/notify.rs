@@ -442,19 +442,7 @@ pub fn enqueue(tx: &mut Tx, m: NewMessage) -> Result<u64, ApiError> {
 /// Cancels the pending deliveries of an appointment's messages of `kind`, e.g. its reminder
 /// when it moves or is cancelled. Deliveries already sent or given up are left as they are.
 pub fn cancel_pending(tx: &mut Tx, appointment_id: u64, kind: MessageKind) -> Result<(), ApiError> {
-    let ids = {
-        let t =
-            tx.w.open_table(OUTBOX_BY_APPOINTMENT)
-                .map_err(StoreError::from)?;
-        let mut ids = Vec::new();
-        for item in t
-            .range((appointment_id, 0)..=(appointment_id, u64::MAX))
-            .map_err(StoreError::from)?
-        {
-            ids.push(item.map_err(StoreError::from)?.0.value().1);
-        }
-        ids
-    };
+    let ids = crate::store::ids_under_id(tx.w, OUTBOX_BY_APPOINTMENT, appointment_id)?;
     for id in ids {
         let Some(before) = tx.get(&OUTBOX, id)? else {
             continue;
@@ -477,19 +465,7 @@ pub fn cancel_pending(tx: &mut Tx, appointment_id: u64, kind: MessageKind) -> Re
 /// appointments and withdraws what was not yet sent.
 pub fn forget(tx: &mut Tx, appointment_ids: &[u64]) -> Result<(), ApiError> {
     for &appointment_id in appointment_ids {
-        let ids = {
-            let t =
-                tx.w.open_table(OUTBOX_BY_APPOINTMENT)
-                    .map_err(StoreError::from)?;
-            let mut ids = Vec::new();
-            for item in t
-                .range((appointment_id, 0)..=(appointment_id, u64::MAX))
-                .map_err(StoreError::from)?
-            {
-                ids.push(item.map_err(StoreError::from)?.0.value().1);
-            }
-            ids
-        };
+        let ids = crate::store::ids_under_id(tx.w, OUTBOX_BY_APPOINTMENT, appointment_id)?;
         for id in ids {
             let Some(before) = tx.get(&OUTBOX, id)? else {
                 continue;

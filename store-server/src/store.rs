@@ -387,3 +387,17 @@ pub fn ids_under(
     }
     Ok(out)
 }
+
+/// Second parts filed under `key` in a `(key, id)` index keyed by number.
+pub fn ids_under_id(
+    txn: &impl Txn,
+    def: TableDefinition<'static, (u64, u64), ()>,
+    key: u64,
+) -> Result<Vec<u64>, StoreError> {
+    let t = txn.open(def)?;
+    let mut out = Vec::new();
+    for item in t.range((key, 0u64)..=(key, u64::MAX))? {
+        out.push(item?.0.value().1);
+    }
+    Ok(out)
+}

@@ -515,19 +515,7 @@ pub async fn customer_erase(
 /// Cancels the customer's bookings still to come (freeing the stylists' time) and withdraws
 /// and strips the reminders sent or due to them.
 fn forget_messages(tx: &mut Tx, id: CustomerId) -> Result<(), ApiError> {
-    let appointments: Vec<u64> = {
-        let t =
-            tx.w.open_table(tables::APPOINTMENTS_BY_CUSTOMER)
-                .map_err(StoreError::from)?;
-        let mut v = Vec::new();
-        for item in t
-            .range((id.0, 0)..=(id.0, u64::MAX))
-            .map_err(StoreError::from)?
-        {
-            v.push(item.map_err(StoreError::from)?.0.value().1);
-        }
-        v
-    };
+    let appointments = crate::store::ids_under_id(tx.w, tables::APPOINTMENTS_BY_CUSTOMER, id.0)?;
     for aid in &appointments {
         if let Some(mut a) = tx.get(&tables::APPOINTMENTS, *aid)?
             && a.state == salon_shared::schedule::AppointmentState::Booked

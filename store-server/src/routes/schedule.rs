@@ -346,16 +346,9 @@ pub async fn appointment_list(
     let mut out = match (q.day, q.customer) {
         (Some(day), _) => by_day(&r, tables::APPOINTMENTS_BY_DAY, &tables::APPOINTMENTS, day)?,
         (None, Some(c)) => {
-            let t = r
-                .open_table(tables::APPOINTMENTS_BY_CUSTOMER)
-                .map_err(StoreError::from)?;
             let mut v = Vec::new();
-            for item in t.range((c, 0)..=(c, u64::MAX)).map_err(StoreError::from)? {
-                if let Some(a) =
-                    tables::APPOINTMENTS.get(&r, item.map_err(StoreError::from)?.0.value().1)?
-                {
-                    v.push(a);
-                }
+            for id in crate::store::ids_under_id(&r, tables::APPOINTMENTS_BY_CUSTOMER, c)? {
+                v.extend(tables::APPOINTMENTS.get(&r, id)?);
             }
             v
         }

@@ -552,21 +552,9 @@ fn app(f: &Fixture) -> axum::Router {
 }
 
 async fn token(f: &Fixture, role: Role) -> String {
-    f.state
-        .writer
-        .write(Actor::system("test"), None, move |tx| {
-            let (t, _) = store_server::routes::devices::create_device(tx, "device", role)?;
-            Ok(Reply {
-                status: 201,
-                body: t.into(),
-            })
-        })
+    store_server::routes::devices::device_token(&f.state, "device", role)
         .await
         .expect("device")
-        .body
-        .as_str()
-        .expect("token")
-        .to_string()
 }
 
 async fn call(

@@ -5,7 +5,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use salon_shared::Role;
-use store_server::writer::{Actor, Reply};
 use tower::ServiceExt;
 
 struct Fixture {
@@ -17,22 +16,9 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, _stop) = store_server::open(dir.path(), None, "Router Test").expect("store opens");
-    let token = state
-        .writer
-        .write(Actor::system("test"), None, |tx| {
-            let (t, _) =
-                store_server::routes::devices::create_device(tx, "manager", Role::Manager)?;
-            Ok(Reply {
-                status: 201,
-                body: t.into(),
-            })
-        })
+    let token = store_server::routes::devices::device_token(&state, "manager", Role::Manager)
         .await
-        .expect("device")
-        .body
-        .as_str()
-        .expect("token")
-        .to_string();
+        .expect("manager device created");
     Fixture {
         _dir: dir,
         state,

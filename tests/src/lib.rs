@@ -5,7 +5,6 @@ use salon_shared::Role;
 use salon_shared::client::Client;
 use std::path::{Path, PathBuf};
 use store_server::Mdns;
-use store_server::writer::{Actor, Reply};
 use tokio::sync::oneshot;
 
 /// A store server running inside the test process.
@@ -38,25 +37,10 @@ impl TestServer {
             Some(midday_offset(chrono::Utc::now())),
         )
         .expect("store opens");
-        let token = state
-            .writer
-            .write(Actor::system("test harness"), None, |tx| {
-                let (token, _) = store_server::routes::devices::create_device(
-                    tx,
-                    "test manager",
-                    Role::Manager,
-                )?;
-                Ok(Reply {
-                    status: 201,
-                    body: serde_json::Value::String(token),
-                })
-            })
-            .await
-            .expect("manager device created")
-            .body
-            .as_str()
-            .expect("token")
-            .to_string();
+        let token =
+            store_server::routes::devices::device_token(&state, "test manager", Role::Manager)
+                .await
+                .expect("manager device created");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");

@@ -320,16 +320,7 @@ async fn bad_writes_are_refused_and_change_nothing() {
         .create_customer(&customer("李娜", "13900139000"), None)
         .await
         .expect("g");
-    let card = IssueCard {
-        customer_id: f.id,
-        number: None,
-    };
-    let card = m
-        .issue_card(&card, None)
-        .await
-        .expect("card")
-        .number
-        .to_string();
+    let card = card_for(m, f.id).await;
     let svc = m
         .create_service(&service("洗剪吹", "68"), None)
         .await

@@ -8,9 +8,9 @@ mod common;
 use chrono::{Duration as Minutes, Utc};
 use common::*;
 use salon_shared::api::{
-    Adjustment, BalkRequest, CheckInCustomer, CheckInResponse, DayHours, IssueCard, KioskRegister,
-    PeriodQuery, QueueAction, QueueEntry, QueueQuery, QueueView, ShiftException, StaffInput,
-    Ticket, TicketSource, TicketState, WaitRange,
+    Adjustment, BalkRequest, CheckInCustomer, CheckInResponse, DayHours, IssueCard, PeriodQuery,
+    QueueAction, QueueEntry, QueueQuery, QueueView, ShiftException, StaffInput, Ticket,
+    TicketSource, TicketState, WaitRange,
 };
 use salon_shared::client::{Client, Live};
 use salon_shared::{Gender, Role, ServiceCategory, ServiceId, StaffId};
@@ -958,16 +958,7 @@ async fn check_in_by_phone_card_or_registration_once_at_a_time() {
     assert_eq!(r.ticket.customer_id, li.id);
 
     let new_phone = phone();
-    let register = CheckInCustomer {
-        register: Some(KioskRegister {
-            name: "赵敏".into(),
-            phone: new_phone.clone(),
-            gender: Gender::Female,
-            birthday: None,
-            consent: true,
-        }),
-        ..Default::default()
-    };
+    let register = newcomer("赵敏", &new_phone.clone(), Gender::Female, true);
     let r = desk
         .check_in(&check_in(register, &[cut], None), None)
         .await
@@ -986,16 +977,7 @@ async fn check_in_by_phone_card_or_registration_once_at_a_time() {
     );
     assert_eq!(r.ticket.customer_id, r.customer.id);
 
-    let no_consent = CheckInCustomer {
-        register: Some(KioskRegister {
-            name: "钱多多".into(),
-            phone: phone(),
-            gender: Gender::Female,
-            birthday: None,
-            consent: false,
-        }),
-        ..Default::default()
-    };
+    let no_consent = newcomer("钱多多", &phone(), Gender::Female, false);
     assert_err(
         desk.check_in(&check_in(no_consent, &[cut], None), None)
             .await,
@@ -1060,16 +1042,7 @@ async fn the_kiosk_checks_in_and_shows_the_queue_without_personal_data() {
         .await
         .expect("kiosk check-in");
     let p3 = phone();
-    let newcomer = CheckInCustomer {
-        register: Some(KioskRegister {
-            name: "周杰".into(),
-            phone: p3.clone(),
-            gender: Gender::Male,
-            birthday: None,
-            consent: true,
-        }),
-        ..Default::default()
-    };
+    let newcomer = newcomer("周杰", &p3.clone(), Gender::Male, true);
     let r3 = kiosk
         .check_in(&check_in(newcomer, &[cut], None), None)
         .await

@@ -23,16 +23,7 @@ async fn fixture(srv: &TestServer) -> Fixture {
     let m = &srv.manager;
     let phone = "13800138000".to_string();
     let c = add(m, &customer("王芳", &phone)).await;
-    let card = IssueCard {
-        customer_id: c.id,
-        number: None,
-    };
-    let card = m
-        .issue_card(&card, None)
-        .await
-        .expect("card")
-        .number
-        .to_string();
+    let card = card_for(m, c.id).await;
     let st = m
         .create_staff(&staff("Tony 老师", Some("2468")), None)
         .await

@@ -59,6 +59,22 @@ pub fn create_device(
     Ok((token, view))
 }
 
+/// Pairs a device directly, without a code (the command line and tests); returns its token.
+pub async fn device_token(s: &AppState, name: &str, role: Role) -> Result<String, ApiError> {
+    let name = name.to_string();
+    let reply = s
+        .writer
+        .write(Actor::system("direct pairing"), None, move |tx| {
+            let (token, _) = create_device(tx, &name, role)?;
+            Ok(Reply {
+                status: 201,
+                body: token.into(),
+            })
+        })
+        .await?;
+    Ok(reply.body.as_str().unwrap_or_default().to_string())
+}
+
 /// Create a short-lived code a new device exchanges for a token of `role`.
 #[utoipa::path(post, path = "/api/v1/pairing-codes", tag = "devices", request_body = PairingCodeRequest,
     responses((status = 201, body = PairingCode), (status = 403, body = ErrorBody)))]

@@ -284,3 +284,35 @@ pub async fn walk_in_customer(srv: &TestServer, name: &str) -> (salon_shared::Cu
 pub async fn manager_token(srv: &TestServer) -> String {
     paired(srv, Role::Manager, "test back office").await.1
 }
+
+/// A customer registered on the spot at check-in.
+pub fn newcomer(
+    name: &str,
+    phone: &str,
+    gender: Gender,
+    consent: bool,
+) -> salon_shared::api::CheckInCustomer {
+    salon_shared::api::CheckInCustomer {
+        register: Some(salon_shared::api::KioskRegister {
+            name: name.into(),
+            phone: phone.into(),
+            gender,
+            birthday: None,
+            consent,
+        }),
+        ..Default::default()
+    }
+}
+
+/// Issues a store-numbered card to `customer` and returns its number.
+pub async fn card_for(m: &Client, customer: salon_shared::CustomerId) -> String {
+    let card = salon_shared::api::IssueCard {
+        customer_id: customer,
+        number: None,
+    };
+    m.issue_card(&card, None)
+        .await
+        .expect("card")
+        .number
+        .to_string()
+}

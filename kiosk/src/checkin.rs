@@ -1,17 +1,20 @@
-//! The check-in flow's controller (CHK-1..5, CHK-7, CHK-8): plain state and rules over a
-//! [`StoreApi`], with no Slint types, so every step is tested against a fake store.
+//! The check-in flow's controller (CHK-1..8): plain state and rules over a [`StoreApi`],
+//! with no Slint types, so every step is tested against a fake store.
 
+use crate::pending::{Pending, PendingCheckIn};
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
 use salon_shared::api::{
-    BalkRequest, CheckInCustomer, CheckInRequest, CheckInResponse, KioskCustomer, KioskIdentify,
-    KioskRegister, QuoteResponse, StylistQuote,
+    BalkRequest, CheckInCustomer, CheckInRequest, CheckInResponse, FeedbackInput, KioskCustomer,
+    KioskIdentify, KioskRegister, QuoteResponse, StylistQuote,
 };
 use salon_shared::client::{Client, ClientError};
 use salon_shared::customer::Gender;
-use salon_shared::{Phone, Service, ServiceId, StaffId};
+use salon_shared::{Phone, Service, ServiceCategory, ServiceId, StaffId};
 use std::future::Future;
 
 /// What the kiosk needs from the store server.
-pub trait StoreApi {
+pub trait StoreApi: Clone {
     fn identify(
         &self,
         q: KioskIdentify,
@@ -32,6 +35,11 @@ pub trait StoreApi {
         key: String,
     ) -> impl Future<Output = Result<CheckInResponse, ClientError>>;
     fn balk(&self, b: BalkRequest, key: String) -> impl Future<Output = Result<(), ClientError>>;
+    fn feedback(
+        &self,
+        f: FeedbackInput,
+        key: String,
+    ) -> impl Future<Output = Result<(), ClientError>>;
 }
 
 impl StoreApi for Client {
@@ -57,6 +65,9 @@ impl StoreApi for Client {
     async fn balk(&self, b: BalkRequest, key: String) -> Result<(), ClientError> {
         Client::balk(self, &b, Some(&key)).await.map(|_| ())
     }
+    async fn feedback(&self, f: FeedbackInput, key: String) -> Result<(), ClientError> {
+        Client::feedback(self, &f, Some(&key)).await.map(|_| ())
+    }
 }
 
 /// Where the customer is in the flow.
@@ -67,10 +78,60 @@ pub enum Step {
     Phone,
     /// A new customer: surname, how to address them, optional birthday, consent.
     Register,
+    /// A customer with a booking today confirms it (CHK-4).
+    Appointment,
     Services,
     /// Next available and each stylist's wait, side by side.
     Stylist,
     Ticket,
+    /// Rating today's finished visit (CHK-6).
+    Feedback,
+    Thanks,
+}
+
+/// What went wrong, as a code the screens translate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    PhoneInvalid,
+    CardUnknown,
+    NeedName,
+    NeedConsent,
+    NeedService,
+    NeedRatings,
+    Offline,
+    AlreadyCheckedIn,
+    StylistUnavailable,
+    AlreadyRated,
+    Failed,
+}
+
+impl Problem {
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::PhoneInvalid => "phone_invalid",
+            Problem::CardUnknown => "card_unknown",
+            Problem::NeedName => "need_name",
+            Problem::NeedConsent => "need_consent",
+            Problem::NeedService => "need_service",
+            Problem::NeedRatings => "need_ratings",
+            Problem::Offline => "offline",
+            Problem::AlreadyCheckedIn => "already_checked_in",
+            Problem::StylistUnavailable => "stylist_unavailable",
+            Problem::AlreadyRated => "already_rated",
+            Problem::Failed => "failed",
+        }
+    }
+
+    /// What a customer is told when a call fails.
+    fn of(e: &ClientError) -> Problem {
+        match e.code() {
+            _ if e.is_retryable() => Problem::Offline,
+            "already_checked_in" => Problem::AlreadyCheckedIn,
+            "no_stylist_available" | "stylist_unavailable" => Problem::StylistUnavailable,
+            "already_rated" => Problem::AlreadyRated,
+            _ => Problem::Failed,
+        }
+    }
 }
 
 /// How a new customer wants to be addressed, picked without a keyboard.
@@ -87,11 +148,62 @@ pub enum Title {
 pub struct RegisterForm {
     pub surname: String,
     pub title: Option<Title>,
-    pub birthday: Option<chrono::NaiveDate>,
+    pub birthday: Option<NaiveDate>,
     pub consent: bool,
 }
 
-/// One customer's visit to the kiosk, from welcome to ticket.
+/// Which part of the birthday a stepper moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    Year,
+    Month,
+    Day,
+}
+
+impl RegisterForm {
+    /// Moves one part of the birthday by `delta`, starting from 1990-01-01 when none is set;
+    /// the day is kept within the month and the date never in the future or before 1900.
+    pub fn step_birthday(&mut self, part: DatePart, delta: i32, today: NaiveDate) {
+        let d = self
+            .birthday
+            .unwrap_or_else(|| NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or(today));
+        let (mut y, mut m, mut day) = (d.year(), d.month() as i32, d.day() as i32);
+        match part {
+            DatePart::Year => y += delta,
+            DatePart::Month => m = (m - 1 + delta).rem_euclid(12) + 1,
+            DatePart::Day => day += delta,
+        }
+        y = y.clamp(1900, today.year());
+        let m = m as u32;
+        let last = (28..=31)
+            .rev()
+            .find(|&n| NaiveDate::from_ymd_opt(y, m, n).is_some())
+            .unwrap_or(28);
+        let day = if part == DatePart::Day {
+            (day - 1).rem_euclid(last as i32) as u32 + 1
+        } else {
+            (day as u32).min(last)
+        };
+        self.birthday = NaiveDate::from_ymd_opt(y, m, day).map(|b| b.min(today));
+    }
+}
+
+/// The scores of the feedback screen: overall, service, stylist, environment (1–5) and
+/// "would you recommend us" (0–10).
+pub const SCORES: usize = 5;
+
+/// Quick comment phrases a customer can tap instead of typing (no pinyin keyboard on a
+/// kiosk). Stored in Chinese, the store's language; the screens show them translated.
+pub const PHRASES: [&str; 6] = [
+    "非常专业",
+    "热情周到",
+    "效果很满意",
+    "环境舒适干净",
+    "等待太久",
+    "价格偏高",
+];
+
+/// One customer's visit to the kiosk, from welcome to ticket or rating.
 pub struct CheckIn<A: StoreApi> {
     api: A,
     pub step: Step,
@@ -100,21 +212,32 @@ pub struct CheckIn<A: StoreApi> {
     pub customer: Option<KioskCustomer>,
     pub form: RegisterForm,
     pub catalog: Vec<Service>,
+    /// The category shown on the services screen (index into [`CheckIn::categories`]).
+    pub category: usize,
     pub chosen: Vec<ServiceId>,
     pub quote: Option<QuoteResponse>,
     pub ticket: Option<CheckInResponse>,
+    /// The check-in was confirmed but the server could not be reached: it waits in
+    /// `pending` and is sent when the connection is back.
+    pub queued: bool,
+    pub scores: [Option<u8>; SCORES],
+    pub phrases: [bool; PHRASES.len()],
     /// What to tell the customer when something went wrong (shown on the current step).
-    pub problem: Option<String>,
+    pub problem: Option<Problem>,
+    /// Confirmed check-ins not yet acknowledged, kept on disk.
+    pending: Pending,
     /// Fresh for each visit, so a retried write is performed once.
     visit: String,
 }
 
 /// The longest phone number the keypad takes (international numbers with their `+`).
 const MAX_DIGITS: usize = 16;
+/// The most services one check-in takes.
+const MAX_SERVICES: usize = 5;
 
 impl<A: StoreApi> CheckIn<A> {
     /// `visit` is a unique id for this customer's visit (idempotency keys derive from it).
-    pub fn new(api: A, visit: String) -> CheckIn<A> {
+    pub fn new(api: A, pending: Pending, visit: String) -> CheckIn<A> {
         CheckIn {
             api,
             step: Step::Welcome,
@@ -122,30 +245,28 @@ impl<A: StoreApi> CheckIn<A> {
             customer: None,
             form: RegisterForm::default(),
             catalog: Vec::new(),
+            category: 0,
             chosen: Vec::new(),
             quote: None,
             ticket: None,
+            queued: false,
+            scores: [None; SCORES],
+            phrases: [false; PHRASES.len()],
             problem: None,
+            pending,
             visit,
         }
     }
 
     /// Back to the welcome screen with nothing of this customer left (CHK-7).
     pub fn reset(&mut self, visit: String) {
-        self.step = Step::Welcome;
-        self.phone.clear();
-        self.customer = None;
-        self.form = RegisterForm::default();
-        self.catalog.clear();
-        self.chosen.clear();
-        self.quote = None;
-        self.ticket = None;
-        self.problem = None;
-        self.visit = visit;
+        let pending = std::mem::take(&mut self.pending);
+        *self = CheckIn::new(self.api.clone(), pending, visit);
     }
 
     pub fn start(&mut self) {
         self.step = Step::Phone;
+        self.problem = None;
     }
 
     pub fn digit(&mut self, c: char) {
@@ -171,23 +292,32 @@ impl<A: StoreApi> CheckIn<A> {
     async fn identified(&mut self, r: Result<KioskCustomer, ClientError>, unknown: Step) {
         match r {
             Ok(c) => {
+                let next = if c.to_rate.is_some() {
+                    Step::Feedback
+                } else if c.appointment.is_some() {
+                    Step::Appointment
+                } else {
+                    Step::Services
+                };
                 self.customer = Some(c);
-                self.load_services().await;
+                self.problem = None;
+                // Every next step names services, so the catalog comes first.
+                if self.load_catalog().await {
+                    self.step = next;
+                }
             }
             Err(e) if e.code() == "customer_not_found" => {
                 self.step = unknown;
-                if unknown == Step::Phone {
-                    self.problem = Some("这张卡未登记，请输入手机号 · Card not known: please enter your phone number".into());
-                }
+                self.problem = (unknown == Step::Phone).then_some(Problem::CardUnknown);
             }
-            Err(e) => self.problem = Some(explain(&e)),
+            Err(e) => self.problem = Some(Problem::of(&e)),
         }
     }
 
-    /// The keypad's OK: a returning customer goes on to services, a new one to registration.
+    /// The keypad's OK: a returning customer goes on, a new one to registration.
     pub async fn submit_phone(&mut self) {
         if Phone::parse(&self.phone).is_err() {
-            self.problem = Some("请输入正确的手机号 · Please enter a valid mobile number".into());
+            self.problem = Some(Problem::PhoneInvalid);
             return;
         }
         let r = self
@@ -200,7 +330,7 @@ impl<A: StoreApi> CheckIn<A> {
         self.identified(r, Step::Register).await;
     }
 
-    /// A card scan from any screen of the flow.
+    /// A card scan (the screens pass it on only while the kiosk is idle).
     pub async fn scanned(&mut self, card: &str) {
         let r = self
             .api
@@ -215,13 +345,11 @@ impl<A: StoreApi> CheckIn<A> {
     /// Registers the new customer from the form (consent is required).
     pub async fn submit_register(&mut self) {
         let (Some(title), false) = (self.form.title, self.form.surname.trim().is_empty()) else {
-            self.problem =
-                Some("请选择姓氏和称呼 · Please pick your surname and how to address you".into());
+            self.problem = Some(Problem::NeedName);
             return;
         };
         if !self.form.consent {
-            self.problem =
-                Some("请同意我们保存您的资料 · Please agree to us keeping your details".into());
+            self.problem = Some(Problem::NeedConsent);
             return;
         }
         let r = KioskRegister {
@@ -238,20 +366,58 @@ impl<A: StoreApi> CheckIn<A> {
         match self.api.register(r, key).await {
             Ok(c) => {
                 self.customer = Some(c);
-                self.load_services().await;
+                if self.load_catalog().await {
+                    self.step = Step::Services;
+                }
             }
-            Err(e) => self.problem = Some(explain(&e)),
+            Err(e) => self.problem = Some(Problem::of(&e)),
         }
     }
 
-    async fn load_services(&mut self) {
+    /// Loads the services on offer; false (with the problem set) when that failed.
+    async fn load_catalog(&mut self) -> bool {
         match self.api.services().await {
             Ok(list) => {
                 self.catalog = list.into_iter().filter(|s| s.active).collect();
-                self.step = Step::Services;
+                self.category = 0;
                 self.problem = None;
+                true
             }
-            Err(e) => self.problem = Some(explain(&e)),
+            Err(e) => {
+                self.problem = Some(Problem::of(&e));
+                false
+            }
+        }
+    }
+
+    /// The names of `ids` from the catalog, for the booking and rating screens.
+    pub fn service_names(&self, ids: &[ServiceId]) -> String {
+        ids.iter()
+            .filter_map(|id| self.catalog.iter().find(|s| s.id == *id))
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
+    /// The categories that have services, in the catalog's fixed order.
+    pub fn categories(&self) -> Vec<ServiceCategory> {
+        ServiceCategory::ALL
+            .into_iter()
+            .filter(|c| self.catalog.iter().any(|s| s.category == *c))
+            .collect()
+    }
+
+    /// The services of the category on screen.
+    pub fn shown_services(&self) -> Vec<&Service> {
+        let Some(cat) = self.categories().get(self.category).copied() else {
+            return Vec::new();
+        };
+        self.catalog.iter().filter(|s| s.category == cat).collect()
+    }
+
+    pub fn pick_category(&mut self, i: usize) {
+        if i < self.categories().len() {
+            self.category = i;
         }
     }
 
@@ -260,15 +426,28 @@ impl<A: StoreApi> CheckIn<A> {
             Some(i) => {
                 self.chosen.remove(i);
             }
-            None if self.chosen.len() < 5 => self.chosen.push(id),
+            None if self.chosen.len() < MAX_SERVICES && self.catalog.iter().any(|s| s.id == id) => {
+                self.chosen.push(id);
+                self.problem = None;
+            }
             None => {}
         }
+    }
+
+    /// The chosen services' base prices added up, and their minutes.
+    pub fn chosen_total(&self) -> (Decimal, u32) {
+        self.catalog
+            .iter()
+            .filter(|s| self.chosen.contains(&s.id))
+            .fold((Decimal::ZERO, 0), |(p, m), s| {
+                (p + s.price.amount(), m + u32::from(s.duration_min))
+            })
     }
 
     /// On to the stylist choice, with every wait fetched for the chosen services.
     pub async fn to_stylist(&mut self) {
         if self.chosen.is_empty() {
-            self.problem = Some("请至少选择一项服务 · Please choose at least one service".into());
+            self.problem = Some(Problem::NeedService);
             return;
         }
         match self.api.quote(self.chosen.clone()).await {
@@ -277,33 +456,67 @@ impl<A: StoreApi> CheckIn<A> {
                 self.step = Step::Stylist;
                 self.problem = None;
             }
-            Err(e) => self.problem = Some(explain(&e)),
+            Err(e) => self.problem = Some(Problem::of(&e)),
         }
     }
 
     /// Joins the queue with `stylist` (or next available when `None`).
     pub async fn choose(&mut self, stylist: Option<StaffId>) {
+        let services = self.chosen.clone();
+        self.confirm(services, stylist).await;
+    }
+
+    /// Checks the customer in against today's booking (CHK-4).
+    pub async fn confirm_appointment(&mut self) {
+        self.confirm(Vec::new(), None).await;
+    }
+
+    /// The customer confirmed: the check-in is kept on disk first, then sent. If the
+    /// server cannot be reached it stays queued and is retried with the same key.
+    async fn confirm(&mut self, services: Vec<ServiceId>, stylist: Option<StaffId>) {
         let Some(c) = &self.customer else { return };
-        let req = CheckInRequest {
-            customer: CheckInCustomer {
-                id: Some(c.id),
-                ..Default::default()
+        let item = PendingCheckIn {
+            key: format!("{}-checkin", self.visit),
+            request: CheckInRequest {
+                customer: CheckInCustomer {
+                    id: Some(c.id),
+                    ..Default::default()
+                },
+                services,
+                stylist,
             },
-            services: self.chosen.clone(),
-            stylist,
         };
-        match self
-            .api
-            .check_in(req, format!("{}-checkin", self.visit))
-            .await
-        {
+        if let Err(e) = self.pending.push(item.clone()) {
+            eprintln!("cannot keep the check-in on disk: {e}");
+        }
+        let r = self.api.check_in(item.request, item.key.clone()).await;
+        if !matches!(&r, Err(e) if e.is_retryable()) {
+            self.pending.remove(&item.key);
+        }
+        match r {
             Ok(t) => {
                 self.ticket = Some(t);
                 self.step = Step::Ticket;
                 self.problem = None;
             }
-            Err(e) => self.problem = Some(explain(&e)),
+            Err(e) if e.is_retryable() => {
+                self.queued = true;
+                self.step = Step::Ticket;
+                self.problem = None;
+            }
+            Err(e) => self.problem = Some(Problem::of(&e)),
         }
+    }
+
+    /// Sends the check-ins still waiting from earlier network drops; returns how many
+    /// are still waiting.
+    pub async fn flush_pending(&mut self) -> usize {
+        self.pending.flush(&self.api).await;
+        self.pending.items().len()
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.pending.items().len()
     }
 
     /// The customer saw the waits and walks away: counted with the quote they saw (CHK-8).
@@ -334,17 +547,90 @@ impl<A: StoreApi> CheckIn<A> {
             .chain(q.stylists.iter().map(|s| (Some(s.stylist), s.clone())))
             .collect()
     }
-}
 
-/// What a customer is told when a call fails.
-fn explain(e: &ClientError) -> String {
-    match e {
-        ClientError::Network(_) => "网络暂时中断，正在重试 · The connection dropped, retrying".into(),
-        ClientError::Api { code, .. } if code == "already_checked_in" => "您已在排队中 · You are already in the queue".into(),
-        ClientError::Api { code, .. } if code == "no_stylist_available" || code == "stylist_unavailable" => {
-            "所选设计师今天无法服务，请另选 · That stylist cannot take this today, please choose another".into()
+    /// Sets score `i` (see [`SCORES`]); out-of-range taps are ignored.
+    pub fn rate(&mut self, i: usize, value: u8) {
+        let max = if i == SCORES - 1 { 10 } else { 5 };
+        let min = if i == SCORES - 1 { 0 } else { 1 };
+        if i < SCORES && (min..=max).contains(&value) {
+            self.scores[i] = Some(value);
+            self.problem = None;
         }
-        _ => "出了点问题，请联系前台 · Something went wrong, please ask at the front desk".into(),
+    }
+
+    pub fn toggle_phrase(&mut self, i: usize) {
+        if let Some(p) = self.phrases.get_mut(i) {
+            *p = !*p;
+        }
+    }
+
+    /// Sends the ratings of today's visit; every question needs an answer.
+    pub async fn submit_feedback(&mut self) {
+        let Some(visit) = self.customer.as_ref().and_then(|c| c.to_rate.as_ref()) else {
+            return;
+        };
+        let [
+            Some(overall),
+            Some(service),
+            Some(stylist),
+            Some(environment),
+            Some(recommend),
+        ] = self.scores
+        else {
+            self.problem = Some(Problem::NeedRatings);
+            return;
+        };
+        let comment = PHRASES
+            .iter()
+            .zip(self.phrases)
+            .filter(|(_, on)| *on)
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>()
+            .join("；");
+        let f = FeedbackInput {
+            ticket_id: visit.ticket_id,
+            overall,
+            service,
+            stylist,
+            environment,
+            recommend,
+            comment,
+        };
+        match self
+            .api
+            .feedback(f, format!("{}-feedback", self.visit))
+            .await
+        {
+            Ok(()) => {
+                self.step = Step::Thanks;
+                self.problem = None;
+            }
+            // Rated already (another device, or a retry that got through): nothing to add.
+            Err(e) if e.code() == "already_rated" => {
+                self.step = Step::Thanks;
+                self.problem = None;
+            }
+            Err(e) => self.problem = Some(Problem::of(&e)),
+        }
+    }
+
+    /// Not rating now: a booking still to check in comes next, else the services.
+    pub fn skip_feedback(&mut self) {
+        if let Some(c) = &mut self.customer {
+            c.to_rate = None;
+        }
+        self.scores = [None; SCORES];
+        self.phrases = [false; PHRASES.len()];
+        self.problem = None;
+        self.step = if self
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.appointment.is_some())
+        {
+            Step::Appointment
+        } else {
+            Step::Services
+        };
     }
 }
 
@@ -352,7 +638,7 @@ fn explain(e: &ClientError) -> String {
 mod tests {
     use super::*;
     use salon_shared::api::{Ticket, TicketSource, TicketState, WaitRange};
-    use salon_shared::{CustomerId, Money, ServiceCategory, StaffLevel, Tier};
+    use salon_shared::{CustomerId, Money, StaffLevel, Tier};
     use std::cell::RefCell;
 
     /// A store in memory: one known customer (phone 13800138000, card 8800000001).
@@ -376,6 +662,8 @@ mod tests {
             greeting: "王女士".into(),
             masked_phone: "138****8000".into(),
             tier: Tier::Gold,
+            appointment: None,
+            to_rate: None,
         }
     }
 
@@ -395,6 +683,26 @@ mod tests {
             self.log(format!("identify {:?} {:?}", q.phone, q.card))?;
             match (q.phone.as_deref(), q.card.as_deref()) {
                 (Some("13800138000"), _) | (_, Some("8800000001")) => Ok(known()),
+                // A customer whose visit today is finished and not yet rated.
+                (Some("13700137000"), _) => Ok(KioskCustomer {
+                    to_rate: Some(salon_shared::api::KioskVisit {
+                        ticket_id: 42,
+                        number: "A007".into(),
+                        stylist_name: Some("S3".into()),
+                        services: vec![ServiceId(1)],
+                    }),
+                    ..known()
+                }),
+                // A customer with a booking at 15:00 today.
+                (Some("13600136000"), _) => Ok(KioskCustomer {
+                    appointment: Some(salon_shared::api::KioskAppointment {
+                        id: 9,
+                        start: chrono::Utc::now(),
+                        stylist_name: "S4".into(),
+                        services: vec![ServiceId(1)],
+                    }),
+                    ..known()
+                }),
                 _ => Err(err("customer_not_found", 404)),
             }
         }
@@ -409,6 +717,8 @@ mod tests {
                 greeting: format!("{}先生", r.name),
                 masked_phone: "139****0000".into(),
                 tier: Tier::Normal,
+                appointment: None,
+                to_rate: None,
             })
         }
         async fn services(&self) -> Result<Vec<Service>, ClientError> {
@@ -475,6 +785,12 @@ mod tests {
         async fn balk(&self, b: BalkRequest, key: String) -> Result<(), ClientError> {
             self.log(format!("balk {}-{} {key}", b.quoted.low, b.quoted.high))
         }
+        async fn feedback(&self, f: FeedbackInput, key: String) -> Result<(), ClientError> {
+            self.log(format!(
+                "feedback {} {} {} {} {} {} {:?} {key}",
+                f.ticket_id, f.overall, f.service, f.stylist, f.environment, f.recommend, f.comment
+            ))
+        }
     }
 
     fn run<F: Future>(f: F) -> F::Output {
@@ -487,7 +803,7 @@ mod tests {
     #[test]
     fn returning_customer_by_phone_gets_a_ticket() {
         let fake = Fake::default();
-        let mut c = CheckIn::new(&fake, "v1".into());
+        let mut c = CheckIn::new(&fake, Pending::default(), "v1".into());
         c.start();
         for d in "13800138000".chars() {
             c.digit(d);
@@ -522,7 +838,7 @@ mod tests {
     #[test]
     fn a_new_number_goes_to_registration_and_needs_consent() {
         let fake = Fake::default();
-        let mut c = CheckIn::new(&fake, "v2".into());
+        let mut c = CheckIn::new(&fake, Pending::default(), "v2".into());
         c.start();
         for d in "13900139000".chars() {
             c.digit(d);
@@ -533,7 +849,7 @@ mod tests {
         c.form.title = Some(Title::Mr);
         run(c.submit_register());
         assert_eq!(c.step, Step::Register, "no consent, no registration");
-        assert!(c.problem.is_some());
+        assert_eq!(c.problem, Some(Problem::NeedConsent));
         c.form.consent = true;
         run(c.submit_register());
         assert_eq!(c.step, Step::Services);
@@ -552,7 +868,7 @@ mod tests {
     #[test]
     fn card_scans_and_bad_numbers() {
         let fake = Fake::default();
-        let mut c = CheckIn::new(&fake, "v3".into());
+        let mut c = CheckIn::new(&fake, Pending::default(), "v3".into());
         run(c.scanned("8800000001"));
         assert_eq!(c.step, Step::Services);
         c.reset("v4".into());
@@ -562,7 +878,7 @@ mod tests {
             Step::Phone,
             "an unknown card falls back to the keypad"
         );
-        assert!(c.problem.is_some());
+        assert_eq!(c.problem, Some(Problem::CardUnknown));
         for d in "123".chars() {
             c.digit(d);
         }
@@ -580,7 +896,7 @@ mod tests {
     #[test]
     fn walking_away_records_a_balk_and_forgets_the_customer() {
         let fake = Fake::default();
-        let mut c = CheckIn::new(&fake, "v5".into());
+        let mut c = CheckIn::new(&fake, Pending::default(), "v5".into());
         run(c.scanned("8800000001"));
         c.toggle_service(ServiceId(1));
         run(c.to_stylist());
@@ -596,20 +912,20 @@ mod tests {
             down: true,
             ..Default::default()
         };
-        let mut c = CheckIn::new(&fake, "v7".into());
+        let mut c = CheckIn::new(&fake, Pending::default(), "v7".into());
         c.start();
         for d in "13800138000".chars() {
             c.digit(d);
         }
         run(c.submit_phone());
         assert_eq!(c.step, Step::Phone);
-        assert!(c.problem.as_deref().is_some_and(|p| p.contains("retrying")));
+        assert_eq!(c.problem, Some(Problem::Offline));
     }
 
     #[test]
     fn the_keypad_takes_digits_only() {
         let fake = Fake::default();
-        let mut c = CheckIn::new(&fake, "v8".into());
+        let mut c = CheckIn::new(&fake, Pending::default(), "v8".into());
         for ch in "+86a138-0013 8000+".chars() {
             c.digit(ch);
         }
@@ -623,5 +939,144 @@ mod tests {
         assert_eq!(c.phone.len(), MAX_DIGITS);
         c.backspace();
         assert_eq!(c.phone.len(), MAX_DIGITS - 1);
+    }
+    /// A kiosk where `phone` was typed and sent, over a fresh fake store.
+    fn typed(phone: &str, visit: &str) -> CheckIn<&'static Fake> {
+        let fake: &'static Fake = Box::leak(Box::default());
+        let mut c = CheckIn::new(fake, Pending::default(), visit.into());
+        c.start();
+        for d in phone.chars() {
+            c.digit(d);
+        }
+        run(c.submit_phone());
+        c
+    }
+
+    #[test]
+    fn a_finished_visit_is_rated_once_every_question_is_answered() {
+        let mut c = typed("13700137000", "v9");
+        assert_eq!(c.step, Step::Feedback, "a visit to rate comes first");
+        c.rate(0, 5);
+        c.rate(1, 4);
+        c.rate(2, 5);
+        c.rate(3, 9); // out of range for a 1–5 score: ignored
+        c.rate(4, 10);
+        run(c.submit_feedback());
+        assert_eq!(c.step, Step::Feedback);
+        assert_eq!(c.problem, Some(Problem::NeedRatings));
+        c.rate(3, 3);
+        c.toggle_phrase(0);
+        c.toggle_phrase(4);
+        run(c.submit_feedback());
+        assert_eq!(c.step, Step::Thanks);
+        assert!(
+            c.api
+                .calls
+                .borrow()
+                .iter()
+                .any(|s| s == "feedback 42 5 4 5 3 10 \"非常专业；等待太久\" v9-feedback"),
+            "{:?}",
+            c.api.calls.borrow()
+        );
+    }
+
+    #[test]
+    fn skipping_the_rating_goes_on_to_the_services() {
+        let mut c = typed("13700137000", "v10");
+        c.skip_feedback();
+        assert_eq!(c.step, Step::Services);
+        assert!(c.customer.as_ref().is_some_and(|k| k.to_rate.is_none()));
+    }
+
+    #[test]
+    fn a_booked_customer_checks_in_against_the_booking() {
+        let mut c = typed("13600136000", "v11");
+        assert_eq!(c.step, Step::Appointment);
+        run(c.confirm_appointment());
+        assert_eq!(c.step, Step::Ticket);
+        assert!(
+            c.api
+                .calls
+                .borrow()
+                .iter()
+                .any(|s| s == "check_in None v11-checkin")
+        );
+    }
+
+    #[test]
+    fn a_confirmed_check_in_survives_a_network_drop() {
+        let fake = Fake::default();
+        let mut c = CheckIn::new(&fake, Pending::default(), "v12".into());
+        run(c.scanned("8800000001"));
+        c.toggle_service(ServiceId(1));
+        run(c.to_stylist());
+        // The network drops between the quote and the customer's tap.
+        let down = Fake {
+            down: true,
+            ..Default::default()
+        };
+        let mut c2 = CheckIn::new(&down, Pending::default(), "v12".into());
+        c2.customer = c.customer.clone();
+        c2.chosen = c.chosen.clone();
+        c2.quote = c.quote.clone();
+        c2.step = Step::Stylist;
+        run(c2.choose(None));
+        assert_eq!(c2.step, Step::Ticket);
+        assert!(c2.queued, "the customer is told it will be sent");
+        assert_eq!(c2.pending_count(), 1);
+        // The next customer starts while it still waits; the retry keeps its key.
+        c2.reset("v13".into());
+        assert_eq!(
+            c2.pending_count(),
+            1,
+            "a reset keeps what the kiosk owes the server"
+        );
+        assert_eq!(run(c2.flush_pending()), 1, "still down");
+        assert!(
+            down.calls
+                .borrow()
+                .iter()
+                .filter(|s| s.as_str() == "check_in None v12-checkin")
+                .count()
+                >= 2
+        );
+    }
+
+    #[test]
+    fn services_are_grouped_by_category_and_totalled() {
+        let fake = Fake::default();
+        let mut c = CheckIn::new(&fake, Pending::default(), "v14".into());
+        run(c.scanned("8800000001"));
+        assert_eq!(c.categories(), vec![ServiceCategory::CutStyle]);
+        assert_eq!(c.shown_services().len(), 1);
+        c.toggle_service(ServiceId(99)); // not in the catalog
+        assert!(c.chosen.is_empty());
+        c.toggle_service(ServiceId(1));
+        assert_eq!(c.chosen_total(), (Decimal::from(68), 45));
+        c.toggle_service(ServiceId(1));
+        assert!(c.chosen.is_empty());
+    }
+
+    #[test]
+    fn birthday_steppers_stay_on_real_dates() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let cases: &[(Option<NaiveDate>, DatePart, i32, Option<NaiveDate>)] = &[
+            (None, DatePart::Year, 1, d(1991, 1, 1)),
+            (d(1990, 1, 31), DatePart::Month, 1, d(1990, 2, 28)),
+            (d(1990, 12, 5), DatePart::Month, 1, d(1990, 1, 5)),
+            (d(1990, 3, 1), DatePart::Day, -1, d(1990, 3, 31)),
+            (d(2026, 11, 30), DatePart::Year, 1, d(2026, 11, 30)),
+            (d(1900, 5, 5), DatePart::Year, -1, d(1900, 5, 5)),
+            (d(2000, 2, 29), DatePart::Year, 1, d(2001, 2, 28)),
+        ];
+        for (from, part, delta, want) in cases {
+            let mut f = RegisterForm {
+                birthday: *from,
+                ..Default::default()
+            };
+            f.step_birthday(*part, *delta, today);
+            assert_eq!(f.birthday, *want, "{from:?} {part:?} {delta}");
+        }
     }
 }

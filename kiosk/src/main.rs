@@ -1,104 +1,97 @@
-//! The in-store client app. Today it finds the store server (mDNS, or `--server URL`) and
-//! shows the kiosk's welcome screen with a live connection state; the check-in flow
-//! builds on this.
+//! The in-store client app. Finds the store server (mDNS, or `--server URL`), pairs with a
+//! code once, then runs the screens of the role it was paired as: the check-in kiosk or the
+//! queue display.
 
-use salon_shared::client::{Client, discover};
+use kiosk::app::{self, Options};
 use salon_ui::KioskWindow;
 use slint::ComponentHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-struct Args {
-    server: Option<String>,
-    loopback_only: bool,
-}
+const HELP: &str = "kiosk [--server http://HOST:PORT] [--mdns-loopback] [--data DIR] [--name NAME] [--idle SECONDS] [--startup-probe]
+  Without --server the pairing screen lists the store servers found on the LAN by mDNS.
+  --data DIR        where the pairing and unsent check-ins are kept (default ~/.local/share/salon-client)
+  --name NAME       how this device is listed in the back office (default \"Front door kiosk\")
+  --idle SECONDS    back to the welcome screen after this long without a tap (default 60)
+  --startup-probe   print the time to the first frame and the resident memory, then exit";
 
-fn args() -> anyhow::Result<Args> {
-    let mut a = Args {
-        server: None,
-        loopback_only: false,
-    };
+fn args() -> anyhow::Result<(Options, bool)> {
+    let mut o = Options::default();
+    let mut probe = false;
     let mut it = std::env::args().skip(1);
+    let value = |it: &mut dyn Iterator<Item = String>, flag: &str| {
+        it.next()
+            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value; see --help"))
+    };
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--server" => {
-                a.server = Some(
-                    it.next()
-                        .ok_or_else(|| anyhow::anyhow!("--server needs a URL"))?,
-                )
+            "--server" => o.server = Some(value(&mut it, "--server")?),
+            "--mdns-loopback" => o.loopback_only = true,
+            "--data" => o.data_dir = value(&mut it, "--data")?.into(),
+            "--name" => o.device_name = value(&mut it, "--name")?,
+            "--idle" => {
+                let s: u64 = value(&mut it, "--idle")?.parse()?;
+                o.idle = Duration::from_secs(s.max(5));
             }
-            "--mdns-loopback" => a.loopback_only = true,
+            "--startup-probe" => probe = true,
             "--help" | "-h" => {
-                println!(
-                    "kiosk [--server http://HOST:PORT] [--mdns-loopback]\n  Without --server the app looks for the store server on the LAN by mDNS."
-                );
+                println!("{HELP}");
                 std::process::exit(0);
             }
             other => anyhow::bail!("unknown argument {other}; see --help"),
         }
     }
-    Ok(a)
+    Ok((o, probe))
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = args()?;
+    let started = Instant::now();
+    let (opts, probe) = args()?;
     let window = KioskWindow::new()?;
-    window.set_status("正在寻找门店服务器… Looking for the store server…".into());
-    let weak = window.as_weak();
-    // The network lives on its own runtime thread; the UI thread never waits on it.
-    std::thread::spawn(move || {
-        let rt = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt,
-            Err(_) => return,
-        };
-        rt.block_on(connect(args, weak));
-    });
+    app::start(&window, opts)?;
+    if probe {
+        startup_probe(&window, started);
+    }
     window.run()?;
     Ok(())
 }
 
-fn show(weak: &slint::Weak<KioskWindow>, store: Option<String>, status: String, online: bool) {
-    let _ = weak.upgrade_in_event_loop(move |w| {
-        if let Some(name) = store {
-            w.set_store_name(name.into());
+/// For the benchmark: once the welcome screen (or the pairing screen) has been drawn,
+/// prints the time since start and the resident memory, then quits.
+fn startup_probe(window: &KioskWindow, started: Instant) {
+    let weak = window.as_weak();
+    let done = std::cell::Cell::new(false);
+    let result = window.window().set_rendering_notifier(move |state, _| {
+        if let slint::RenderingState::AfterRendering = state
+            && !done.get()
+            && let Some(w) = weak.upgrade()
+        {
+            let screen = w.global::<salon_ui::Kiosk>().get_screen();
+            if screen == "welcome" || screen == "display" {
+                done.set(true);
+                println!(
+                    "startup_ms={:.1} screen={screen}",
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+                // Let the first frames settle before reading the memory.
+                slint::Timer::single_shot(Duration::from_millis(1500), || {
+                    println!("rss_kb={}", rss_kb().unwrap_or(0));
+                    let _ = slint::quit_event_loop();
+                });
+            }
         }
-        w.set_status(status.into());
-        w.set_online(online);
     });
+    if let Err(e) = result {
+        eprintln!("cannot watch rendering: {e}");
+    }
 }
 
-async fn connect(args: Args, weak: slint::Weak<KioskWindow>) {
-    let base = loop {
-        if let Some(s) = &args.server {
-            break s.clone();
-        }
-        match discover(Duration::from_secs(2), args.loopback_only).await {
-            Ok(found) => {
-                if let Some(url) = found.first().and_then(|d| d.base_url()) {
-                    break url;
-                }
-            }
-            Err(e) => show(&weak, None, format!("mDNS: {e}"), false),
-        }
-    };
-    let client = Client::new(base.clone());
-    loop {
-        match client.health().await {
-            Ok(h) => show(
-                &weak,
-                Some(h.store_name),
-                format!("已连接 Connected · {base}"),
-                true,
-            ),
-            Err(_) => show(
-                &weak,
-                None,
-                format!("离线，正在重连… Offline, reconnecting · {base}"),
-                false,
-            ),
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
+fn rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }

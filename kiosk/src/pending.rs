@@ -2,8 +2,9 @@
 //! restart: they wait here with their idempotency key, on disk, and are retried until the
 //! server answers. The same key means the server performs each of them once.
 
-use salon_shared::api::CheckInRequest;
-use salon_shared::client::{Client, ClientError};
+use crate::checkin::StoreApi;
+use salon_shared::api::{CheckInRequest, CheckInResponse};
+use salon_shared::client::ClientError;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,10 +16,11 @@ pub struct PendingCheckIn {
     pub request: CheckInRequest,
 }
 
-/// The queue of unacknowledged check-ins, kept in a JSON file.
-#[derive(Debug)]
+/// The queue of unacknowledged check-ins, kept in a JSON file (or only in memory when it
+/// has no file, as in tests).
+#[derive(Debug, Default)]
 pub struct Pending {
-    path: PathBuf,
+    path: Option<PathBuf>,
     items: Vec<PendingCheckIn>,
 }
 
@@ -36,7 +38,10 @@ impl Pending {
             }),
             Err(_) => Vec::new(),
         };
-        Pending { path, items }
+        Pending {
+            path: Some(path),
+            items,
+        }
     }
 
     pub fn items(&self) -> &[PendingCheckIn] {
@@ -49,39 +54,46 @@ impl Pending {
         self.save()
     }
 
+    /// Drops the check-in with `key` (answered by the server).
+    pub fn remove(&mut self, key: &str) {
+        self.items.retain(|i| i.key != key);
+        self.save_or_log();
+    }
+
     fn save(&self) -> std::io::Result<()> {
-        let tmp = self.path.with_extension("tmp");
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, serde_json::to_vec(&self.items).unwrap_or_default())?;
         // Rename is atomic: a crash leaves the old queue or the new one, never half of one.
-        std::fs::rename(&tmp, &self.path)
+        std::fs::rename(&tmp, path)
+    }
+
+    fn save_or_log(&self) {
+        if let Err(e) = self.save() {
+            eprintln!("cannot save pending check-ins: {e}");
+        }
     }
 
     /// Sends every waiting check-in once. Answered ones (accepted, or refused for good, such
     /// as "already checked in") leave the queue; ones that could not reach the server stay.
     /// Returns the server's answers, in order.
-    pub async fn flush(
+    pub async fn flush<A: StoreApi>(
         &mut self,
-        client: &Client,
-    ) -> Vec<(
-        String,
-        Result<salon_shared::api::CheckInResponse, ClientError>,
-    )> {
+        api: &A,
+    ) -> Vec<(String, Result<CheckInResponse, ClientError>)> {
         let mut answered = Vec::new();
         let mut keep = Vec::new();
         for item in std::mem::take(&mut self.items) {
-            let r = client.check_in(&item.request, Some(&item.key)).await;
+            let r = api.check_in(item.request.clone(), item.key.clone()).await;
             match &r {
                 Err(e) if e.is_retryable() => keep.push(item),
                 _ => answered.push((item.key.clone(), r)),
             }
         }
         self.items = keep;
-        if let Err(e) = self.save() {
-            eprintln!(
-                "cannot save pending check-ins to {}: {e}",
-                self.path.display()
-            );
-        }
+        self.save_or_log();
         answered
     }
 }
@@ -143,7 +155,8 @@ mod tests {
         let mut p = Pending::load(dir.path().join("pending.json"));
         p.push(item("k1")).expect("saved");
         // Nothing listens on port 9 of loopback: the write must stay queued.
-        let answers = p.flush(&Client::new("http://127.0.0.1:9")).await;
+        let client = salon_shared::client::Client::new("http://127.0.0.1:9");
+        let answers = p.flush(&client).await;
         assert!(answers.is_empty());
         assert_eq!(p.items().len(), 1);
         assert_eq!(p.items()[0].key, "k1");

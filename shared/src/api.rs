@@ -235,6 +235,14 @@ pub struct KioskCustomer {
     pub greeting: String,
     pub masked_phone: String,
     pub tier: Tier,
+    /// Today's booking not yet checked in: the kiosk checks them in against it (CHK-4).
+    /// Filled by identify only.
+    #[serde(default)]
+    pub appointment: Option<KioskAppointment>,
+    /// Today's finished visit still waiting for the customer's rating (CHK-6).
+    /// Filled by identify only.
+    #[serde(default)]
+    pub to_rate: Option<KioskVisit>,
 }
 
 impl From<&Customer> for KioskCustomer {
@@ -244,8 +252,82 @@ impl From<&Customer> for KioskCustomer {
             greeting: c.greeting_name(),
             masked_phone: c.phone.as_ref().map(|p| p.masked()).unwrap_or_default(),
             tier: c.tier,
+            appointment: None,
+            to_rate: None,
         }
     }
+}
+
+/// The customer's booking for today, as the kiosk confirms it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KioskAppointment {
+    pub id: u64,
+    pub start: DateTime<Utc>,
+    pub stylist_name: String,
+    pub services: Vec<ServiceId>,
+}
+
+/// A finished visit the kiosk asks the customer to rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KioskVisit {
+    pub ticket_id: u64,
+    /// The ticket number they were called by, e.g. "A012".
+    pub number: String,
+    pub stylist_name: Option<String>,
+    pub services: Vec<ServiceId>,
+}
+
+// ---- feedback (CHK-6, FDB-1) ----
+
+/// A customer's ratings of one visit: each score 1–5, `recommend` 0–10 (the NPS question
+/// "how likely are you to recommend us"). One rating per visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackInput {
+    /// The finished queue ticket of the visit.
+    pub ticket_id: u64,
+    pub overall: u8,
+    pub service: u8,
+    pub stylist: u8,
+    pub environment: u8,
+    pub recommend: u8,
+    /// Optional, at most 500 characters.
+    #[serde(default)]
+    pub comment: String,
+}
+
+impl FeedbackInput {
+    /// The same input with every score checked and the comment trimmed, or the first fault.
+    /// Shared so a kiosk can check before sending what the server will refuse.
+    pub fn validate(&self) -> Result<FeedbackInput, crate::DomainError> {
+        use crate::feedback::{comment, recommend, score};
+        Ok(FeedbackInput {
+            ticket_id: self.ticket_id,
+            overall: score("overall", self.overall)?,
+            service: score("service", self.service)?,
+            stylist: score("stylist", self.stylist)?,
+            environment: score("environment", self.environment)?,
+            recommend: recommend(self.recommend)?,
+            comment: comment(&self.comment)?,
+        })
+    }
+}
+
+/// A stored rating, tied to the visit, its customer, stylist and services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Feedback {
+    pub ticket_id: u64,
+    pub day: NaiveDate,
+    pub customer_id: CustomerId,
+    pub stylist: Option<StaffId>,
+    pub services: Vec<ServiceId>,
+    pub overall: u8,
+    pub service: u8,
+    pub stylist_score: u8,
+    pub environment: u8,
+    pub recommend: u8,
+    pub comment: String,
+    pub at: DateTime<Utc>,
 }
 
 // ---- cards ----

@@ -462,6 +462,20 @@ impl Client {
             .await
     }
 
+    // ---- feedback ----
+
+    /// Rates a finished visit (CHK-6). Retry with the same `key` after a network failure:
+    /// the rating is stored once and the first answer returned.
+    pub async fn feedback(&self, f: &FeedbackInput, key: Option<&str>) -> Result<Feedback> {
+        self.write(Method::POST, "/feedback", f, key).await
+    }
+
+    /// The ratings of the visits in a period of store-local days (manager).
+    pub async fn feedback_list(&self, q: &PeriodQuery) -> Result<Vec<Feedback>> {
+        self.send(self.builder(Method::GET, "/feedback").query(q))
+            .await
+    }
+
     /// The reminder channels' settings (secrets omitted), as JSON.
     pub async fn notification_settings(&self) -> Result<serde_json::Value> {
         self.get("/settings/notifications").await

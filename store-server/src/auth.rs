@@ -47,6 +47,19 @@ pub fn random_secret(bytes: usize) -> String {
     hex::encode(b)
 }
 
+/// A fresh six-digit pairing code that no other device's code still holds.
+pub fn unused_pairing_code(tx: &crate::writer::Tx) -> Result<String, ApiError> {
+    loop {
+        let c = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+        if tx
+            .get(&tables::PAIRING_CODES, c.as_str())?
+            .is_none_or(|p| p.expires_at < tx.now)
+        {
+            return Ok(c);
+        }
+    }
+}
+
 /// A signed-in staff member on one device.
 #[derive(Debug, Clone)]
 pub struct StaffSession {

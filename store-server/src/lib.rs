@@ -178,15 +178,25 @@ pub async fn bootstrap_pairing_code(
     if has_manager {
         return Ok(None);
     }
+    console_pairing_code(state, salon_shared::Role::Manager, "bootstrap")
+        .await
+        .map(Some)
+}
+
+/// Creates a pairing code for `role` on the server's own authority, for printing on the
+/// box's console: the bootstrap manager code, and the demo's kiosk and display codes.
+/// `why` goes into the audit entry, since no device asked for it.
+pub async fn console_pairing_code(
+    state: &AppState,
+    role: salon_shared::Role,
+    why: &'static str,
+) -> anyhow::Result<salon_shared::api::PairingCode> {
     let reply = state
         .writer
-        .write(writer::Actor::system("start-up"), None, |tx| {
-            let code = format!(
-                "{:06}",
-                rand::Rng::random_range(&mut rand::rng(), 0..1_000_000u32)
-            );
+        .write(writer::Actor::system("start-up"), None, move |tx| {
+            let code = auth::unused_pairing_code(tx)?;
             let rec = auth::PairingRecord {
-                role: salon_shared::Role::Manager,
+                role,
                 expires_at: tx.now + auth::PAIRING_TTL,
                 created_by: None,
             };
@@ -196,7 +206,7 @@ pub async fn bootstrap_pairing_code(
                 "pairing_code",
                 "-",
                 serde_json::Value::Null,
-                serde_json::json!({"role": "manager", "bootstrap": true}),
+                serde_json::json!({"role": role, why: true}),
             )?;
             Ok(writer::Reply::ok(
                 axum::http::StatusCode::CREATED,
@@ -209,5 +219,5 @@ pub async fn bootstrap_pairing_code(
         })
         .await
         .map_err(|e| anyhow::anyhow!(e.message))?;
-    Ok(Some(serde_json::from_value(reply.body)?))
+    Ok(serde_json::from_value(reply.body)?)
 }

@@ -55,7 +55,7 @@ enum TokenAction {
     Create {
         #[arg(long, default_value = "./salon-data")]
         data: PathBuf,
-        /// manager, front_desk, stylist or kiosk.
+        /// manager, front_desk, stylist, kiosk or display.
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// How the device is listed.
@@ -70,7 +70,8 @@ fn parse_offset(s: &str) -> Result<chrono::FixedOffset, String> {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| "role must be manager, front_desk, stylist or kiosk".to_string())
+    Role::parse(s)
+        .ok_or_else(|| "role must be manager, front_desk, stylist, kiosk or display".to_string())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -142,6 +143,18 @@ fn main() -> anyhow::Result<()> {
                 "  curl -X POST http://127.0.0.1:{port}/api/v1/pair -H 'content-type: application/json' -d '{{\"code\":\"{}\",\"device_name\":\"Back office\"}}'",
                 code.code
             );
+        }
+        if cli.demo {
+            // A demo is tried on one box: print codes to pair a kiosk and a queue display at
+            // once, fresh at every start since codes expire and are single-use.
+            for (role, label) in [(Role::Kiosk, "Kiosk"), (Role::Display, "Queue display")] {
+                let code = store_server::console_pairing_code(&state, role, "demo").await?;
+                println!(
+                    "{label} pairing code: {} (valid until {})",
+                    code.code,
+                    code.expires_at.format("%H:%M UTC")
+                );
+            }
         }
         tracing::info!(
             "store '{}' serving on http://{} (data in {})",

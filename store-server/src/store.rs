@@ -197,6 +197,14 @@ pub mod tables {
     pub const BALKS: Records<u64, salon_shared::api::Balk> = Records::new("balks");
     /// (store-local day, balk id).
     pub const BALKS_BY_DAY: TableDefinition<(&str, u64), ()> = TableDefinition::new("balks_by_day");
+    /// Ticket id → the customer's rating of that visit (CHK-6): at most one per visit.
+    pub const FEEDBACK: Records<u64, salon_shared::api::Feedback> = Records::new("feedback");
+    /// (store-local day of the visit, ticket id), for listing a period's ratings.
+    pub const FEEDBACK_BY_DAY: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("feedback_by_day");
+    /// (customer id, ticket id), so erasure can find a customer's comments (CUS-6).
+    pub const FEEDBACK_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+        TableDefinition::new("feedback_by_customer");
 
     pub const DEVICES: Records<u64, DeviceRecord> = Records::new("devices");
     /// SHA-256 of a device token → device id. Tokens themselves are never stored.
@@ -274,6 +282,9 @@ fn create_tables(w: &WriteTransaction) -> Result<(), StoreError> {
     w.open_table(ROTATION.definition())?;
     w.open_table(BALKS.definition())?;
     w.open_table(BALKS_BY_DAY)?;
+    w.open_table(FEEDBACK.definition())?;
+    w.open_table(FEEDBACK_BY_DAY)?;
+    w.open_table(FEEDBACK_BY_CUSTOMER)?;
     Ok(())
 }
 

@@ -34,9 +34,21 @@ async fn check(
     auth: bool,
     body: Option<&str>,
 ) -> (StatusCode, serde_json::Value) {
+    let token = auth.then_some(f.token.as_str());
+    check_as(f, token, method, uri, body).await
+}
+
+/// [`check`] with another device's token.
+async fn check_as(
+    f: &Fixture,
+    token: Option<&str>,
+    method: &str,
+    uri: &str,
+    body: Option<&str>,
+) -> (StatusCode, serde_json::Value) {
     let mut b = Request::builder().method(method).uri(uri);
-    if auth {
-        b = b.header("authorization", format!("Bearer {}", f.token));
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
     }
     let req = match body {
         Some(s) => b
@@ -202,6 +214,7 @@ async fn openapi_describes_every_route() {
         "/api/v1/pair",
         "/api/v1/cards/{number}/replace",
         "/api/v1/audit",
+        "/api/v1/feedback",
     ] {
         assert!(
             paths.contains_key(p),
@@ -221,6 +234,89 @@ async fn openapi_describes_every_route() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn feedback_is_validated_before_anything_is_written() {
+    let f = fixture().await;
+    let device = |name: &'static str, role| {
+        let state = f.state.clone();
+        async move {
+            store_server::routes::devices::device_token(&state, name, role)
+                .await
+                .expect("device created")
+        }
+    };
+    let kiosk = device("door kiosk", Role::Kiosk).await;
+    let display = device("wall screen", Role::Display).await;
+    let rating = |overall: i64, recommend: i64, comment: &str| {
+        serde_json::json!({
+            "ticket_id": 424242, "overall": overall, "service": 5, "stylist": 4,
+            "environment": 3, "recommend": recommend, "comment": comment,
+        })
+        .to_string()
+    };
+    let long = "好".repeat(501);
+    // Scores are checked before the ticket is looked up: each of these names no real
+    // ticket, yet the answer is about the scores.
+    type Case = (String, StatusCode, &'static str);
+    let cases: Vec<Case> = vec![
+        (rating(0, 9, ""), StatusCode::UNPROCESSABLE_ENTITY, "rating_invalid"),
+        (rating(6, 9, ""), StatusCode::UNPROCESSABLE_ENTITY, "rating_invalid"),
+        (rating(5, 11, ""), StatusCode::UNPROCESSABLE_ENTITY, "rating_invalid"),
+        (rating(5, 9, &long), StatusCode::UNPROCESSABLE_ENTITY, "comment_too_long"),
+        // Past a u8: the body does not even parse as a rating.
+        (rating(256, 9, ""), StatusCode::UNPROCESSABLE_ENTITY, "bad_json"),
+        (rating(-1, 9, ""), StatusCode::UNPROCESSABLE_ENTITY, "bad_json"),
+        (
+            r#"{"ticket_id":1,"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9,"tip":20}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_json",
+        ),
+        (r#"{"ticket_id":1,"overall":5}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "bad_json"),
+        // Valid scores, a comment at the limit once trimmed: now the ticket is looked up.
+        (
+            rating(5, 0, &format!("  {}  ", "好".repeat(500))),
+            StatusCode::NOT_FOUND,
+            "ticket_not_found",
+        ),
+    ];
+    for (body, status, code) in &cases {
+        let (s, v) = check_as(&f, Some(&kiosk), "POST", "/api/v1/feedback", Some(body)).await;
+        assert_eq!((s, error_code(&v)), (*status, *code), "{body}");
+    }
+    // The wall display may not rate, even validly; nor may it or the kiosk read ratings.
+    let (s, v) = check_as(
+        &f,
+        Some(&display),
+        "POST",
+        "/api/v1/feedback",
+        Some(&rating(5, 9, "")),
+    )
+    .await;
+    assert_eq!((s, error_code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    for token in [&kiosk, &display] {
+        let (s, v) = check_as(&f, Some(token), "GET", "/api/v1/feedback", None).await;
+        assert_eq!((s, error_code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    }
+    for bad in [
+        "from=2026-13-01",
+        "from=2026-02-01&to=2026-01-01",
+        "from=2020-01-01&to=2026-01-01",
+        "days=3",
+    ] {
+        let (s, v) = check(&f, "GET", &format!("/api/v1/feedback?{bad}"), true, None).await;
+        assert_eq!(
+            (s, error_code(&v)),
+            (StatusCode::BAD_REQUEST, "bad_query"),
+            "{bad}"
+        );
+    }
+    // Nothing was stored, audited or announced.
+    let (s, v) = check(&f, "GET", "/api/v1/feedback", true, None).await;
+    assert_eq!((s, v), (StatusCode::OK, serde_json::json!([])));
+    let (_, audit) = check(&f, "GET", "/api/v1/audit?action=feedback.", true, None).await;
+    assert_eq!(audit, serde_json::json!([]));
 }
 
 #[test]

@@ -126,3 +126,4 @@ pub fn server_binary() -> PathBuf {
     );
     bin
 }
+pub mod app_driver;

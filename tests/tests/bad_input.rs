@@ -25,6 +25,7 @@ POST  /cards/{CARD}/replace     M {}
 POST  /pairing-codes            M {"role":"kiosk"}
 POST  /pair                     A {"code":"000000","device_name":"x"}
 POST  /sessions                 M {"staff_id":{STAFF},"pin":"2468"}
+POST  /feedback                 K {"ticket_id":{DONE},"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9}
 "#;
 
 /// Routes taking an id in the path: each gets ids that are not ids, and ids that are not there.
@@ -112,6 +113,18 @@ POST  /sessions           M 422 {"staff_id":"abc","pin":"2468"}
 POST  /sessions           M 422 {"staff_id":{STAFF}}
 POST  /sessions           M 422 {"staff_id":{STAFF},"pin":2468}
 POST  /sessions           M 401 {"staff_id":{STAFF},"pin":"0000"}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":0,"service":5,"stylist":5,"environment":5,"recommend":9}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":5,"service":6,"stylist":5,"environment":5,"recommend":9}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":5,"service":5,"stylist":5,"environment":5,"recommend":11}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":256,"service":5,"stylist":5,"environment":5,"recommend":9}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":-1,"service":5,"stylist":5,"environment":5,"recommend":9}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":"5","service":5,"stylist":5,"environment":5,"recommend":9}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9,"comment":"{REP:评:501}"}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9,"comment":7}
+POST  /feedback           K 422 {"ticket_id":"x","overall":5,"service":5,"stylist":5,"environment":5,"recommend":9}
+POST  /feedback           K 422 {"ticket_id":{DONE},"overall":5}
+POST  /feedback           K 404 {"ticket_id":999999,"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9}
+POST  /feedback           K 409 {"ticket_id":{OPEN},"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9}
 "#;
 
 /// Bad prices and durations (whitespace-separated JSON values), each sent to POST /services
@@ -303,6 +316,8 @@ async fn snapshot(srv: &TestServer, f: salon_shared::CustomerId, card: &str) -> 
         "staff": m.staff().await.expect("staff"),
         "audit": m.audit(&audit_q).await.expect("audit"),
         "devices": devices,
+        "feedback": m.feedback_list(&PeriodQuery::default()).await.expect("feedback"),
+        "queue": m.queue(&QueueQuery { include_closed: true, ..Default::default() }).await.expect("queue").entries,
     })
 }
 
@@ -329,6 +344,24 @@ async fn bad_writes_are_refused_and_change_nothing() {
         .create_staff(&staff("Tony 老师", Some("2468")), None)
         .await
         .expect("staff");
+    // A finished visit for F and a waiting one for G, to rate (or fail to).
+    m.set_roster(st.id, &all_day()).await.expect("roster");
+    let visit = |who: salon_shared::CustomerId| {
+        let req = CheckInRequest {
+            customer: CheckInCustomer {
+                id: Some(who),
+                ..Default::default()
+            },
+            services: vec![svc.id],
+            stylist: Some(st.id),
+        };
+        async move { m.check_in(&req, None).await.expect("checked in").ticket.id }
+    };
+    let done = visit(f.id).await;
+    for a in [QueueAction::Start, QueueAction::Finish] {
+        m.queue_move(done, a).await.expect("moved");
+    }
+    let open = visit(g.id).await;
     let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(2);
     let tags31: Vec<String> = (0..31).map(|i| format!("\"t{i}\"")).collect();
     let vars = [
@@ -339,6 +372,8 @@ async fn bad_writes_are_refused_and_change_nothing() {
         ("{STAFF}", st.id.to_string()),
         ("{FUTURE}", tomorrow.to_string()),
         ("{TAGS31}", tags31.join(",")),
+        ("{DONE}", done.to_string()),
+        ("{OPEN}", open.to_string()),
     ];
     let before = snapshot(&srv, f.id, &card).await;
 

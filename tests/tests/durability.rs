@@ -1,6 +1,7 @@
 //! The real `store-server` binary as a subprocess: data survives clean stops (SIGINT,
-//! SIGTERM) and a hard kill (SIGKILL) under write load; `--demo` fills only an empty store;
-//! a store without a manager prints a bootstrap pairing code.
+//! SIGTERM) and a hard kill (SIGKILL) under write load; `--demo` fills only an empty store
+//! and prints kiosk and display pairing codes; a store without a manager prints a bootstrap
+//! pairing code.
 
 mod common;
 #[path = "common/process.rs"]
@@ -216,6 +217,53 @@ async fn counts(m: &Client) -> (usize, usize, usize, u64) {
     )
 }
 
+/// The kiosk and queue display pairing codes a `--demo` start printed, in that order.
+fn demo_codes(p: &Proc) -> (String, String) {
+    let out = p.stdout_text();
+    let code = |label: &str| {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no '{label}' line printed:\n{out}"));
+        // "Kiosk pairing code: 123456 (valid until 14:05 UTC)"
+        let rest = &line[label.len()..];
+        let (code, until) = rest.split_once(' ').unwrap_or((rest, ""));
+        assert!(
+            code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+            "{line}"
+        );
+        let hhmm = until
+            .strip_prefix("(valid until ")
+            .and_then(|u| u.strip_suffix(" UTC)"));
+        let valid = hhmm.is_some_and(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").is_ok());
+        assert!(valid, "{line}");
+        code.to_string()
+    };
+    (
+        code("Kiosk pairing code: "),
+        code("Queue display pairing code: "),
+    )
+}
+
+/// The audit entries after `seq`, as (action, role) pairs: what a start-up wrote.
+async fn written_since(m: &Client, seq: u64) -> Vec<(String, serde_json::Value)> {
+    let mut v: Vec<_> = audit_all(m)
+        .await
+        .into_iter()
+        .filter(|e| e.seq > seq)
+        .map(|e| (e.action, e.after["role"].clone()))
+        .collect();
+    v.sort_by_key(|e| e.1.to_string());
+    v
+}
+
+/// What every `--demo` start adds to a store: a fresh kiosk and display pairing code.
+fn demo_start_codes() -> Vec<(String, serde_json::Value)> {
+    ["display", "kiosk"]
+        .map(|r| ("pairing_code.create".to_string(), serde_json::json!(r)))
+        .to_vec()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_fills_only_an_empty_store() {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -236,13 +284,31 @@ async fn demo_fills_only_an_empty_store() {
         .await
         .expect("pair");
     desk.sign_in(st.id, pin).await.expect("demo PIN works");
+    // The printed codes pair a kiosk and a queue display without the back office.
+    let (kiosk_code, display_code) = demo_codes(&p);
+    for (code, role) in [(&kiosk_code, Role::Kiosk), (&display_code, Role::Display)] {
+        let paired = Client::new(m.base_url()).pair(code, "demo device").await;
+        assert_eq!(paired.expect("demo code pairs").0.device.role, role);
+    }
     let filled = counts(&m).await;
     assert!(p.stop_with("-INT").success());
     drop(p);
 
     let mut p = Proc::start(&data, &token, &["--demo"]).await;
     let again = counts(&p.client).await;
-    assert_eq!(again, filled, "--demo on a filled store added something");
+    let data_of = |c: (usize, usize, usize, u64)| (c.0, c.1, c.2);
+    assert_eq!(
+        data_of(again),
+        data_of(filled),
+        "--demo on a filled store added something"
+    );
+    assert_eq!(written_since(&p.client, filled.3).await, demo_start_codes());
+    // Fresh codes at every start: the first ones were used up.
+    let (kiosk_again, _) = demo_codes(&p);
+    let paired = Client::new(p.client.base_url())
+        .pair(&kiosk_again, "second kiosk")
+        .await;
+    assert_eq!(paired.expect("new code pairs").0.device.role, Role::Kiosk);
     assert!(p.stop_with("-INT").success());
     drop(p);
 
@@ -255,7 +321,9 @@ async fn demo_fills_only_an_empty_store() {
     assert!(p.stop_with("-INT").success());
     drop(p);
     let p = Proc::start(&data, &token, &["--demo"]).await;
-    assert_eq!((counts(&p.client).await, own.0), (own, 1));
+    let now = counts(&p.client).await;
+    assert_eq!(((now.0, now.1, now.2), own.0), ((own.0, own.1, own.2), 1));
+    assert_eq!(written_since(&p.client, own.3).await, demo_start_codes());
     assert_eq!(p.client.customer(c.id).await.expect("own").customer, c);
 }
 

@@ -215,10 +215,29 @@ async fn attempt(
             };
             vec![("POST /appointments", unit(c.book(&booking, None).await))]
         }
-        Action::ReportRead => vec![(
-            "GET /reports/waits",
-            unit(c.wait_report(&PeriodQuery::default()).await),
-        )],
+        Action::ReportRead => vec![
+            (
+                "GET /reports/waits",
+                unit(c.wait_report(&PeriodQuery::default()).await),
+            ),
+            (
+                "GET /feedback",
+                unit(c.feedback_list(&PeriodQuery::default()).await),
+            ),
+        ],
+        Action::FeedbackWrite => {
+            let ticket = finished_ticket(m, fresh().await).await;
+            let rating = FeedbackInput {
+                ticket_id: ticket,
+                overall: 5,
+                service: 5,
+                stylist: 5,
+                environment: 4,
+                recommend: 9,
+                comment: String::new(),
+            };
+            vec![("POST /feedback", unit(c.feedback(&rating, None).await))]
+        }
     }
 }
 
@@ -260,6 +279,15 @@ async fn queued_ticket(m: &Client, customer: CustomerId) -> u64 {
         stylist: Some(st),
     };
     m.check_in(&req, None).await.expect("check-in").ticket.id
+}
+
+/// A finished ticket for `customer`, ready to be rated.
+async fn finished_ticket(m: &Client, customer: CustomerId) -> u64 {
+    let ticket = queued_ticket(m, customer).await;
+    for a in [QueueAction::Start, QueueAction::Finish] {
+        m.queue_move(ticket, a).await.expect("moved");
+    }
+    ticket
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -391,7 +419,20 @@ async fn kiosk_sees_only_the_customer_at_hand() {
     let keys = v.as_object().expect("object").keys();
     let mut keys: Vec<&str> = keys.map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["greeting", "id", "masked_phone", "tier"]);
+    let today = ["appointment", "to_rate"];
+    assert_eq!(
+        keys,
+        [
+            "appointment",
+            "greeting",
+            "id",
+            "masked_phone",
+            "tier",
+            "to_rate"
+        ]
+    );
+    // What they came for today (nothing, here) is all the rest.
+    assert!(today.iter().all(|k| v[k].is_null()), "{v}");
     let text = v.to_string();
     assert!(
         !text.contains("13800138000") && !text.contains("王芳"),
@@ -408,6 +449,80 @@ async fn kiosk_sees_only_the_customer_at_hand() {
         kiosk.kiosk_identify(&by_phone).await,
         429,
         "too_many_attempts",
+    );
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_display_reads_the_queue_and_nothing_about_customers() {
+    let srv = TestServer::start().await;
+    let fx = fixture(&srv).await;
+    let m = &srv.manager;
+    let (st, svc) = working_stylist(m).await;
+    let checked_in = CheckInRequest {
+        customer: CheckInCustomer {
+            id: Some(fx.customer),
+            ..Default::default()
+        },
+        services: vec![svc],
+        stylist: Some(st),
+    };
+    let ticket = m
+        .check_in(&checked_in, None)
+        .await
+        .expect("check-in")
+        .ticket;
+    let (screen, _, _) = paired(&srv, Role::Display, "waiting-area screen").await;
+    let me = screen.me().await.expect("me").device;
+    assert_eq!(
+        (me.role, me.name.as_str()),
+        (Role::Display, "waiting-area screen")
+    );
+
+    // The queue, with the masked greeting and the stylist's name, is what it shows.
+    let q = screen.queue(&QueueQuery::default()).await.expect("queue");
+    let e = q.entries.iter().find(|e| e.ticket.id == ticket.id);
+    let shown = e.map(|e| (e.greeting.as_str(), e.stylist_name.as_deref()));
+    assert_eq!(shown, Some(("王女士", Some("轮值"))));
+    screen.rotation(&[]).await.expect("rotation");
+    screen.services(false).await.expect("services");
+    screen.staff().await.expect("staff");
+
+    // Nothing about customers, not even the one at hand, and no changes of any kind.
+    let at_door = at_door(Some(&fx.phone), None);
+    assert_err(screen.kiosk_identify(&at_door).await, 403, "forbidden");
+    assert_err(screen.customer(fx.customer).await, 403, "forbidden");
+    assert_err(
+        screen.search_customers(&CustomerQuery::default()).await,
+        403,
+        "forbidden",
+    );
+    assert_err(screen.card(&fx.card).await, 403, "forbidden");
+    assert_err(screen.quote(&[svc]).await, 403, "forbidden");
+    let walk_in = CheckInRequest {
+        customer: CheckInCustomer {
+            phone: Some(fx.phone.clone()),
+            ..Default::default()
+        },
+        ..checked_in.clone()
+    };
+    assert_err(screen.check_in(&walk_in, None).await, 403, "forbidden");
+    assert_err(
+        screen.queue_move(ticket.id, QueueAction::Call).await,
+        403,
+        "forbidden",
+    );
+    assert_err(
+        screen.appointments(&AppointmentQuery::default()).await,
+        403,
+        "forbidden",
+    );
+    assert_err(sign_in(&screen, fx.staff, fx.pin).await, 403, "forbidden");
+    let after = m.queue(&QueueQuery::default()).await.expect("queue");
+    assert_eq!(
+        after.entries.len(),
+        1,
+        "the refused calls changed the queue"
     );
     srv.stop().await;
 }

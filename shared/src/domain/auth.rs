@@ -11,10 +11,18 @@ pub enum Role {
     FrontDesk,
     Stylist,
     Kiosk,
+    /// The queue display screen (QUE-4): shows the live queue, knows nothing of customers.
+    Display,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Manager, Role::FrontDesk, Role::Stylist, Role::Kiosk];
+    pub const ALL: [Role; 5] = [
+        Role::Manager,
+        Role::FrontDesk,
+        Role::Stylist,
+        Role::Kiosk,
+        Role::Display,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -22,6 +30,7 @@ impl Role {
             Role::FrontDesk => "front_desk",
             Role::Stylist => "stylist",
             Role::Kiosk => "kiosk",
+            Role::Display => "display",
         }
     }
 
@@ -74,12 +83,14 @@ pub enum Action {
     ScheduleRead,
     /// Book, move and cancel appointments.
     AppointmentWrite,
-    /// Reports (wait accuracy, balks, no-shows).
+    /// Reports (wait accuracy, balks, no-shows) and the customers' ratings.
     ReportRead,
+    /// Record a customer's rating of their finished visit (CHK-6).
+    FeedbackWrite,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::Events,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -105,6 +116,7 @@ impl Action {
         Action::ScheduleRead,
         Action::AppointmentWrite,
         Action::ReportRead,
+        Action::FeedbackWrite,
     ];
 }
 
@@ -140,11 +152,15 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | QueueWork
                 | ScheduleRead
                 | AppointmentWrite
+                | FeedbackWrite
         ),
         Role::Kiosk => matches!(
             action,
-            Events | KioskIdentify | ServiceRead | StaffRead | CheckIn | QueueRead
+            Events | KioskIdentify | ServiceRead | StaffRead | CheckIn | QueueRead | FeedbackWrite
         ),
+        // A screen on the wall, often in reach of customers: it reads the queue (masked
+        // names) and the names it shows, and may change nothing.
+        Role::Display => matches!(action, Events | QueueRead | ServiceRead | StaffRead),
     }
 }
 
@@ -164,6 +180,38 @@ mod tests {
             assert!(!allows(Role::Kiosk, a), "{a:?}");
         }
         assert!(allows(Role::Kiosk, Action::KioskIdentify));
+    }
+
+    #[test]
+    fn display_reads_the_queue_and_nothing_else() {
+        let allowed: Vec<Action> = Action::ALL
+            .into_iter()
+            .filter(|a| allows(Role::Display, *a))
+            .collect();
+        assert_eq!(
+            allowed,
+            [
+                Action::Events,
+                Action::ServiceRead,
+                Action::StaffRead,
+                Action::QueueRead
+            ]
+        );
+    }
+
+    #[test]
+    fn customers_rate_from_the_kiosk_and_staff_devices_but_not_the_wall() {
+        for r in Role::ALL {
+            assert_eq!(
+                allows(r, Action::FeedbackWrite),
+                r != Role::Display,
+                "{r:?}"
+            );
+        }
+        // Reading the ratings is a report: the manager's.
+        for r in Role::ALL {
+            assert_eq!(allows(r, Action::ReportRead), r == Role::Manager, "{r:?}");
+        }
     }
 
     #[test]
@@ -187,6 +235,7 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
+        assert_eq!(Role::parse("display"), Some(Role::Display));
         assert_eq!(Role::parse("admin"), None);
     }
 }

@@ -15,6 +15,10 @@ pub enum DomainError {
     CardInvalid,
     #[error("PIN must be 4 to 6 digits")]
     PinInvalid,
+    #[error("{field}: {reason}")]
+    RatingInvalid { field: &'static str, reason: String },
+    #[error("comment: at most {max} characters, not {len}")]
+    CommentTooLong { max: usize, len: usize },
 }
 
 impl DomainError {
@@ -26,6 +30,8 @@ impl DomainError {
             DomainError::MoneyInvalid(_) => "money_invalid",
             DomainError::CardInvalid => "card_invalid",
             DomainError::PinInvalid => "pin_invalid",
+            DomainError::RatingInvalid { .. } => "rating_invalid",
+            DomainError::CommentTooLong { .. } => "comment_too_long",
         }
     }
 

@@ -5,6 +5,7 @@ pub mod card;
 pub mod customer;
 pub mod error;
 pub mod estimate;
+pub mod feedback;
 pub mod ids;
 pub mod money;
 pub mod phone;

@@ -487,6 +487,7 @@ pub async fn customer_erase(
                 tx.put(&tables::CUSTOMERS, id, &after)?;
                 redact_history(tx.w, before.id)?;
                 forget_messages(tx, before.id)?;
+                super::feedback::forget_comments(tx, before.id)?;
                 // Duplicates merged into this customer are the same person: erase them too.
                 for dup_id in &before.merged_from {
                     if let Some(dup) = tx.get(&tables::CUSTOMERS, dup_id.0)? {
@@ -497,6 +498,7 @@ pub async fn customer_erase(
                     }
                     redact_history(tx.w, *dup_id)?;
                     forget_messages(tx, *dup_id)?;
+                    super::feedback::forget_comments(tx, *dup_id)?;
                 }
                 tx.audit(
                     "customer.erase",

@@ -4,6 +4,7 @@ use super::respond;
 use crate::AppState;
 use crate::auth::{
     Auth, DeviceRecord, PAIRING_TTL, PairingRecord, StaffSession, hash_token, random_secret,
+    unused_pairing_code,
 };
 use crate::error::{ApiError, Json, Path};
 use crate::store::{StoreError, tables};
@@ -12,7 +13,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Duration, Utc};
-use rand::Rng;
 use redb::ReadableDatabase;
 use salon_shared::api::*;
 use salon_shared::text::clean;
@@ -88,15 +88,7 @@ pub async fn pairing_code_create(
     Ok(respond(
         s.writer
             .write(auth.actor(), None, move |tx| {
-                let code = loop {
-                    let c = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-                    if tx
-                        .get(&tables::PAIRING_CODES, c.as_str())?
-                        .is_none_or(|p| p.expires_at < tx.now)
-                    {
-                        break c;
-                    }
-                };
+                let code = unused_pairing_code(tx)?;
                 let rec = PairingRecord {
                     role: req.role,
                     expires_at: tx.now + PAIRING_TTL,

@@ -1,7 +1,10 @@
 //! The kiosk's two customer routes: identify the customer at hand, or register them.
-//! A kiosk learns nothing but a greeting, a masked phone and a tier.
+//! A kiosk learns nothing but a greeting, a masked phone and a tier — and, on identify,
+//! what the customer came for today: their booking to check in against, or a finished visit
+//! to rate.
 
 use super::customers;
+use super::queue::{by_day, day_of};
 use super::respond;
 use crate::AppState;
 use crate::auth::Auth;
@@ -11,9 +14,12 @@ use crate::writer::Reply;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Duration, Utc};
-use redb::ReadableDatabase;
-use salon_shared::api::{ErrorBody, KioskCustomer, KioskIdentify, KioskRegister};
+use chrono::{Duration, NaiveDate, Utc};
+use redb::{ReadTransaction, ReadableDatabase};
+use salon_shared::api::{
+    AppointmentState, ErrorBody, KioskAppointment, KioskCustomer, KioskIdentify, KioskRegister,
+    KioskVisit, Ticket, TicketState,
+};
 use salon_shared::card::CardStatus;
 use salon_shared::customer::NewCustomer;
 use salon_shared::{Action, CardNo, CustomerId, Phone};
@@ -64,7 +70,13 @@ pub async fn kiosk_identify(
         None => None,
     };
     match customer {
-        Some(c) => Ok(axum::Json(KioskCustomer::from(&c))),
+        Some(c) => {
+            let today = day_of(&s.info, now);
+            let mut k = KioskCustomer::from(&c);
+            k.appointment = todays_booking(&r, c.id, today)?;
+            k.to_rate = visit_to_rate(&r, c.id, today)?;
+            Ok(axum::Json(k))
+        }
         None => {
             s.volatile.record_failure(&limit_key, now);
             Err(ApiError::new(
@@ -74,6 +86,67 @@ pub async fn kiosk_identify(
             ))
         }
     }
+}
+
+/// The customer's earliest booking today still waiting for them — the one a check-in
+/// would be made against (the same rule as `queue::check_in`).
+fn todays_booking(
+    r: &ReadTransaction,
+    customer: CustomerId,
+    today: NaiveDate,
+) -> Result<Option<KioskAppointment>, ApiError> {
+    let Some(a) = by_day(r, tables::APPOINTMENTS_BY_DAY, &tables::APPOINTMENTS, today)?
+        .into_iter()
+        .filter(|a| a.customer_id == customer && a.state == AppointmentState::Booked)
+        .min_by_key(|a| a.start)
+    else {
+        return Ok(None);
+    };
+    let stylist_name = tables::STAFF
+        .get(r, a.stylist_id.0)?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    Ok(Some(KioskAppointment {
+        id: a.id,
+        start: a.start,
+        stylist_name,
+        services: a.services,
+    }))
+}
+
+/// The customer's most recently finished visit today that they have not rated yet. Reads
+/// only today's tickets, so its cost does not grow with the store's history.
+fn visit_to_rate(
+    r: &ReadTransaction,
+    customer: CustomerId,
+    today: NaiveDate,
+) -> Result<Option<KioskVisit>, ApiError> {
+    let mut latest: Option<Ticket> = None;
+    for t in by_day(r, tables::TICKETS_BY_DAY, &tables::TICKETS, today)? {
+        let later = latest
+            .as_ref()
+            .is_none_or(|l| (t.finished_at, t.id) > (l.finished_at, l.id));
+        if t.customer_id == customer
+            && t.state == TicketState::Done
+            && later
+            && tables::FEEDBACK.get(r, t.id)?.is_none()
+        {
+            latest = Some(t);
+        }
+    }
+    let Some(t) = latest else {
+        return Ok(None);
+    };
+    let stylist_name = match t.stylist {
+        Some(id) => tables::STAFF.get(r, id.0)?.map(|s| s.name),
+        None => None,
+    };
+    Ok(Some(KioskVisit {
+        ticket_id: t.id,
+        number: t.number,
+        stylist_name,
+        services: t.services,
+    }))
 }
 
 /// Register a new customer at the kiosk (consent required).

@@ -6,6 +6,7 @@ pub mod cards;
 pub mod customers;
 pub mod devices;
 pub mod events;
+pub mod feedback;
 pub mod health;
 pub mod kiosk;
 pub mod notify;
@@ -104,6 +105,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(schedule::availability))
         .routes(routes!(schedule::settings_get, schedule::settings_put))
         .routes(routes!(schedule::report_no_shows))
+        .routes(routes!(feedback::feedback_create, feedback::feedback_list))
         .routes(routes!(notify::outbox_list))
         .routes(routes!(notify::outbox_retry))
         .routes(routes!(

@@ -1,0 +1,140 @@
+//! Customers' ratings of their visits (CHK-6): given once a ticket is finished, one per
+//! visit, at the kiosk or on a staff device; listed by period for the manager.
+
+use super::queue::{by_day, period};
+use super::respond;
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiError, Json, Query};
+use crate::store::{StoreError, ids_under_id, tables};
+use crate::writer::{Reply, Tx};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Duration;
+use redb::ReadableDatabase;
+use salon_shared::api::{ErrorBody, Feedback, FeedbackInput, PeriodQuery, TicketState};
+use salon_shared::{Action, CustomerId};
+
+/// Rate a finished visit: every score 1–5, `recommend` 0–10, an optional comment of at most
+/// 500 characters. One rating per visit.
+#[utoipa::path(post, path = "/api/v1/feedback", tag = "feedback", request_body = FeedbackInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    responses((status = 201, body = Feedback), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn feedback_create(
+    State(s): State<AppState>,
+    auth: Auth,
+    Json(input): Json<FeedbackInput>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::FeedbackWrite)?;
+    let idem = auth.idem("POST /feedback", &input);
+    let input = input.validate()?;
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), idem, move |tx| {
+                let f = rate(tx, &input)?;
+                Ok(Reply::ok(StatusCode::CREATED, &f))
+            })
+            .await,
+    ))
+}
+
+/// Checks the visit can be rated, then stores the rating with its indexes, audit and event.
+fn rate(tx: &mut Tx, input: &FeedbackInput) -> Result<Feedback, ApiError> {
+    let ticket = tx.get(&tables::TICKETS, input.ticket_id)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ticket_not_found",
+            "no queue ticket with this id",
+        )
+    })?;
+    if ticket.state != TicketState::Done {
+        return Err(ApiError::conflict(
+            "visit_not_finished",
+            format!(
+                "ticket {} is {:?}: only a finished visit can be rated",
+                ticket.number, ticket.state
+            ),
+        ));
+    }
+    // Read inside the writer's transaction, so two ratings of one visit in the same group
+    // commit see each other and the second is refused.
+    if tx.get(&tables::FEEDBACK, ticket.id)?.is_some() {
+        return Err(ApiError::conflict(
+            "already_rated",
+            format!("ticket {} was already rated", ticket.number),
+        ));
+    }
+    let f = Feedback {
+        ticket_id: ticket.id,
+        // Filed under the visit's day, so a period's ratings match its visits.
+        day: ticket.day,
+        customer_id: ticket.customer_id,
+        stylist: ticket.stylist,
+        services: ticket.services.clone(),
+        overall: input.overall,
+        service: input.service,
+        stylist_score: input.stylist,
+        environment: input.environment,
+        recommend: input.recommend,
+        comment: input.comment.clone(),
+        at: tx.now,
+    };
+    tx.put(&tables::FEEDBACK, f.ticket_id, &f)?;
+    let day = f.day.to_string();
+    tx.w.open_table(tables::FEEDBACK_BY_DAY)
+        .map_err(StoreError::from)?
+        .insert((day.as_str(), f.ticket_id), ())
+        .map_err(StoreError::from)?;
+    tx.w.open_table(tables::FEEDBACK_BY_CUSTOMER)
+        .map_err(StoreError::from)?
+        .insert((f.customer_id.0, f.ticket_id), ())
+        .map_err(StoreError::from)?;
+    // Filed under the customer, as a check-in is: their history shows it, and erasing them
+    // redacts the comment in the audit log too.
+    tx.audit(
+        "feedback.create",
+        "customer",
+        f.customer_id,
+        serde_json::Value::Null,
+        &f,
+    )?;
+    tx.event("feedback.created", f.ticket_id)?;
+    Ok(f)
+}
+
+/// Blanks the comments of a customer's ratings when they are erased (CUS-6): a comment is
+/// free text and may name them. The scores stay, anonymous like the sales totals.
+pub fn forget_comments(tx: &mut Tx, customer: CustomerId) -> Result<(), ApiError> {
+    for ticket in ids_under_id(tx.w, tables::FEEDBACK_BY_CUSTOMER, customer.0)? {
+        if let Some(mut f) = tx.get(&tables::FEEDBACK, ticket)?
+            && !f.comment.is_empty()
+        {
+            f.comment.clear();
+            tx.put(&tables::FEEDBACK, ticket, &f)?;
+        }
+    }
+    Ok(())
+}
+
+/// The ratings of the visits in a period of store-local days (default: the last 30 days),
+/// by day, then by ticket.
+#[utoipa::path(get, path = "/api/v1/feedback", tag = "feedback", params(PeriodQuery),
+    responses((status = 200, body = Vec<Feedback>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn feedback_list(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PeriodQuery>,
+) -> Result<axum::Json<Vec<Feedback>>, ApiError> {
+    auth.require(Action::ReportRead)?;
+    let (from, to) = period(&s.info, &q)?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let mut out = Vec::new();
+    let mut day = from;
+    while day <= to {
+        out.extend(by_day(&r, tables::FEEDBACK_BY_DAY, &tables::FEEDBACK, day)?);
+        day += Duration::days(1);
+    }
+    Ok(axum::Json(out))
+}

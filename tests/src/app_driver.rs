@@ -1,0 +1,211 @@
+//! Drives the client app's real window without a display: Slint's testing backend with the
+//! software renderer, a real event loop and real time. Elements are found by their
+//! accessible label, and a look-up that finds nothing fails loudly. Used by the UI tests
+//! and by the screenshot command.
+
+use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use kiosk::app::{self, Options};
+use kiosk::device::Device;
+use salon_shared::Role;
+use salon_ui::{Kiosk, KioskWindow};
+use slint::ComponentHandle;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Installs the headless backend (once per process, before any window).
+pub fn init_backend() {
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: false,
+        threading: true,
+        renderer_name: Some("software".into()),
+    })))
+    .expect("the headless backend is installed once, before any window");
+}
+
+/// Runs `body` inside the Slint event loop (where the app's windows live) and returns when
+/// it finishes; a panic in `body` fails the caller.
+pub fn run_ui<F: std::future::Future<Output = ()> + 'static>(body: F) {
+    let failed = std::rc::Rc::new(std::cell::Cell::new(true));
+    let f2 = failed.clone();
+    slint::spawn_local(async move {
+        body.await;
+        f2.set(false);
+        let _ = slint::quit_event_loop();
+    })
+    .expect("spawn on the UI thread");
+    slint::run_event_loop_until_quit().expect("event loop");
+    assert!(!failed.get(), "the UI script did not finish");
+}
+
+/// Waits `d` without blocking the event loop.
+pub async fn pause(d: Duration) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    slint::Timer::single_shot(d, move || {
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
+}
+
+/// One app window, with its own data folder.
+pub struct App {
+    pub window: KioskWindow,
+    pub data_dir: PathBuf,
+}
+
+/// How long a step may take before a test gives up on it.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+impl App {
+    /// Opens the app with `data_dir` as its folder (a saved pairing there is used).
+    pub fn open(data_dir: &Path, server: Option<String>, idle: Duration) -> App {
+        let window = KioskWindow::new().expect("window");
+        window
+            .window()
+            .set_size(slint::LogicalSize::new(1280.0, 800.0));
+        app::start(
+            &window,
+            Options {
+                server,
+                loopback_only: true,
+                data_dir: data_dir.to_path_buf(),
+                idle,
+                device_name: "UI test kiosk".into(),
+            },
+        )
+        .expect("app starts");
+        window.show().expect("window shows");
+        App {
+            window,
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    /// Opens the app already paired with `base` as `role` with `token`; `rt` runs the
+    /// look-up of the server's identity (the UI thread has no tokio reactor).
+    pub async fn paired(
+        rt: &tokio::runtime::Handle,
+        data_dir: &Path,
+        base: &str,
+        token: &str,
+        role: Role,
+        idle: Duration,
+    ) -> App {
+        let client = salon_shared::client::Client::new(base);
+        let health = rt
+            .spawn(async move { client.health().await })
+            .await
+            .expect("health task")
+            .expect("server health");
+        Device {
+            base_url: base.to_string(),
+            server_id: health.server_id,
+            store_name: health.store_name,
+            token: token.to_string(),
+            role,
+            discovered: false,
+        }
+        .save(data_dir)
+        .expect("pairing saved");
+        App::open(data_dir, None, idle)
+    }
+
+    pub fn kiosk(&self) -> Kiosk<'_> {
+        self.window.global::<Kiosk>()
+    }
+
+    pub fn screen(&self) -> String {
+        self.kiosk().get_screen().to_string()
+    }
+
+    /// Every element labelled `label`; panics when there is none.
+    pub fn find(&self, label: &str) -> ElementHandle {
+        ElementHandle::find_by_accessible_label(&self.window, label)
+            .next()
+            .unwrap_or_else(|| {
+                panic!(
+                    "no element labelled {label:?} on screen {:?} (is the UI compiled with SLINT_EMIT_DEBUG_INFO=1?)",
+                    self.screen()
+                )
+            })
+    }
+
+    pub fn has(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(&self.window, label)
+            .next()
+            .is_some()
+    }
+
+    /// Taps the element labelled `label`.
+    pub fn tap(&self, label: &str) {
+        self.find(label).invoke_accessible_default_action();
+    }
+
+    /// Waits until `ok` holds, failing with `what` after a while.
+    pub async fn until(&self, what: &str, ok: impl Fn(&App) -> bool) {
+        let start = Instant::now();
+        while !ok(self) {
+            if start.elapsed() > PATIENCE {
+                panic!(
+                    "timed out waiting for {what}; screen {:?}, problem {:?}",
+                    self.screen(),
+                    self.kiosk().get_problem()
+                );
+            }
+            pause(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits for `screen` and for the answer to the last tap to be shown.
+    pub async fn on(&self, screen: &str) {
+        self.until(&format!("screen {screen}"), |a| {
+            a.screen() == screen && !a.kiosk().get_busy()
+        })
+        .await;
+    }
+
+    /// Taps `digits` on the on-screen keypad and waits until they are on screen.
+    pub async fn type_digits(&self, digits: &str) {
+        for d in digits.chars() {
+            self.tap(&format!("key {d}"));
+        }
+        let n = digits.len();
+        self.until("the typed digits", move |a| {
+            let shown = a.kiosk().get_phone_shown();
+            shown.contains("****") || shown.len() == n
+        })
+        .await;
+    }
+
+    /// On the services screen: taps the first service shown and goes on to the stylists.
+    pub async fn choose_first_service(&self) {
+        self.on("services").await;
+        let name = slint::Model::row_data(&self.kiosk().get_services(), 0)
+            .expect("the first category lists services")
+            .name;
+        self.tap(&format!("service {name}"));
+        self.until("the service is chosen", |a| {
+            a.kiosk().get_chosen_count() == 1
+        })
+        .await;
+        self.tap("next");
+        self.on("stylist").await;
+    }
+
+    /// Types `text` as a card reader does: a fast burst of keys ending in Enter.
+    pub fn scan(&self, text: &str) {
+        for c in text.chars().chain(['\n']) {
+            self.kiosk().invoke_raw_key(c.to_string().into());
+        }
+    }
+
+    /// Renders the window to a PNG file.
+    pub fn snapshot(&self, path: &Path) {
+        let shot = self.window.window().take_snapshot().expect("snapshot");
+        let file = std::fs::File::create(path).expect("png file");
+        let mut enc = png::Encoder::new(file, shot.width(), shot.height());
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().expect("png header");
+        w.write_image_data(shot.as_bytes()).expect("png data");
+    }
+}

@@ -1,0 +1,290 @@
+//! Renders every screen of the client app to PNG, in Chinese and in English, by walking a
+//! real kiosk and a real queue display through a demo store served on 127.0.0.1:0.
+//!
+//! `cargo run -p salon-tests --bin kiosk-screens [OUT_DIR]` (default `docs/screens`).
+
+use salon_shared::Role;
+use salon_shared::api::{CheckInCustomer, CheckInRequest, QueueAction, QueueQuery};
+use salon_shared::client::Client;
+use salon_tests::TestServer;
+use salon_tests::app_driver::{App, init_backend, pause, run_ui};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::runtime::Handle;
+
+async fn net<F>(rt: &Handle, f: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    rt.spawn(f).await.expect("server-side step")
+}
+
+/// Saves the window as `NN-name.zh.png` and `NN-name.en.png`.
+async fn shoot(app: &App, out: &Path, name: &str) {
+    for lang in ["zh", "en"] {
+        app.kiosk().invoke_set_language(lang.into());
+        pause(Duration::from_millis(150)).await;
+        let path = out.join(format!("{name}.{lang}.png"));
+        app.snapshot(&path);
+        println!("{}", path.display());
+    }
+    app.kiosk().invoke_set_language("zh".into());
+}
+
+fn main() {
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "docs/screens".into()),
+    );
+    std::fs::create_dir_all(&out).expect("output folder");
+    init_backend();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let srv = Rc::new(rt.block_on(async {
+        let srv = TestServer::start().await;
+        let s = srv.state.clone();
+        tokio::task::spawn_blocking(move || {
+            store_server::demo::fill(&s.db, &s.writer, 40, s.info.tz).expect("demo data")
+        })
+        .await
+        .expect("demo data written");
+        srv
+    }));
+    let h = rt.handle().clone();
+    let s2 = srv.clone();
+    run_ui(async move { tour(&s2, &h, &out).await });
+    if let Ok(srv) = Rc::try_unwrap(srv) {
+        rt.block_on(srv.stop());
+    }
+}
+
+async fn tour(srv: &TestServer, h: &Handle, out: &Path) {
+    let m = srv.manager.clone();
+    let base = srv.base.clone();
+
+    // A morning's queue: a few walk-ins, one called, one in the chair, one finished.
+    let phones = net(h, {
+        let m = m.clone();
+        async move {
+            let page = m
+                .search_customers(&salon_shared::api::CustomerQuery {
+                    limit: Some(8),
+                    ..Default::default()
+                })
+                .await
+                .expect("customers");
+            let services = m.services(false).await.expect("services");
+            let mut tickets = Vec::new();
+            for c in &page.items[..6] {
+                let r = m
+                    .check_in(
+                        &CheckInRequest {
+                            customer: CheckInCustomer {
+                                id: Some(c.id),
+                                ..Default::default()
+                            },
+                            services: vec![services[0].id],
+                            stylist: None,
+                        },
+                        None,
+                    )
+                    .await
+                    .expect("check-in");
+                tickets.push(r.ticket.id);
+            }
+            for a in [QueueAction::Call, QueueAction::Start, QueueAction::Finish] {
+                m.queue_move(tickets[0], a).await.expect("move");
+            }
+            m.queue_move(tickets[1], QueueAction::Call)
+                .await
+                .expect("call");
+            m.queue_move(tickets[2], QueueAction::Call)
+                .await
+                .expect("call");
+            m.queue_move(tickets[2], QueueAction::Start)
+                .await
+                .expect("start");
+            let rated = page.items[0].phone.clone().expect("phone");
+            let fresh = page.items[7].phone.clone().expect("phone");
+            (rated, fresh)
+        }
+    })
+    .await;
+    let (rated_phone, returning_phone) = phones;
+
+    // The pairing screen of a new device.
+    let dir = tempfile::tempdir().expect("data dir");
+    let app = App::open(dir.path(), Some(base.clone()), Duration::from_secs(600));
+    app.on("connect").await;
+    for d in "482913".chars() {
+        app.tap(&format!("key {d}"));
+    }
+    app.until("code typed", |a| a.kiosk().get_pairing_code().len() == 6)
+        .await;
+    shoot(&app, out, "01-pairing").await;
+    drop(app);
+
+    // The kiosk.
+    let s = srv.state.clone();
+    let token = net(h, async move {
+        store_server::routes::devices::device_token(&s, "door kiosk", Role::Kiosk)
+            .await
+            .expect("kiosk token")
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("data dir");
+    let app = App::paired(
+        h,
+        dir.path(),
+        &base,
+        &token,
+        Role::Kiosk,
+        Duration::from_secs(600),
+    )
+    .await;
+    app.on("welcome").await;
+    app.until("online", |a| a.kiosk().get_online()).await;
+    shoot(&app, out, "02-welcome").await;
+    app.tap("check in");
+    app.on("phone").await;
+    app.type_digits("13912345678").await;
+    shoot(&app, out, "03-phone").await;
+    app.tap("ok");
+    app.on("register").await;
+    app.tap("surname 李");
+    app.tap("title ms");
+    app.tap("birthday year up");
+    app.tap("consent");
+    pause(Duration::from_millis(200)).await;
+    shoot(&app, out, "04-register").await;
+    app.tap("register");
+    app.on("services").await;
+    let name = slint::Model::row_data(&app.kiosk().get_services(), 1)
+        .expect("services")
+        .name;
+    app.tap(&format!("service {name}"));
+    app.until("chosen", |a| a.kiosk().get_chosen_count() == 1)
+        .await;
+    shoot(&app, out, "05-services").await;
+    app.tap("next");
+    app.on("stylist").await;
+    shoot(&app, out, "06-stylist").await;
+    app.tap("stylist next available");
+    app.on("ticket").await;
+    shoot(&app, out, "07-ticket").await;
+    app.tap("done");
+    app.on("welcome").await;
+
+    // A returning member who has a booking today.
+    let day = chrono::Utc::now()
+        .with_timezone(&srv.state.info.tz)
+        .date_naive();
+    let p = returning_phone.clone();
+    net(h, {
+        let m = m.clone();
+        async move {
+            let c = m
+                .search_customers(&salon_shared::api::CustomerQuery {
+                    q: Some(p),
+                    ..Default::default()
+                })
+                .await
+                .expect("search")
+                .items
+                .remove(0);
+            let services = m.services(false).await.expect("services");
+            let free = m
+                .availability(day, &[services[0].id], None)
+                .await
+                .expect("availability");
+            let (stylist, start) = free
+                .stylists
+                .iter()
+                .find_map(|s| s.slots.last().map(|t| (s.stylist, *t)))
+                .expect("a free slot");
+            m.book(
+                &salon_shared::api::NewAppointment {
+                    customer_id: c.id,
+                    stylist_id: stylist,
+                    services: vec![services[0].id],
+                    start,
+                    note: String::new(),
+                },
+                None,
+            )
+            .await
+            .expect("booked");
+        }
+    })
+    .await;
+    app.tap("check in");
+    app.on("phone").await;
+    app.type_digits(&returning_phone).await;
+    app.tap("ok");
+    app.on("appointment").await;
+    shoot(&app, out, "08-appointment").await;
+    app.tap("cancel");
+    app.on("welcome").await;
+
+    // Rating a finished visit.
+    app.tap("check in");
+    app.on("phone").await;
+    app.type_digits(&rated_phone).await;
+    app.tap("ok");
+    app.on("feedback").await;
+    for l in [
+        "overall 5",
+        "service 5",
+        "stylist 4",
+        "environment 5",
+        "recommend 9",
+        "phrase 0",
+        "phrase 2",
+    ] {
+        app.tap(l);
+    }
+    pause(Duration::from_millis(200)).await;
+    shoot(&app, out, "09-feedback").await;
+    app.tap("send rating");
+    app.on("thanks").await;
+    shoot(&app, out, "10-thanks").await;
+    drop(app);
+
+    // The queue display in the waiting area.
+    let code = net(h, {
+        let m = m.clone();
+        async move { m.create_pairing_code(Role::Display).await.expect("code") }
+    })
+    .await;
+    let b = base.clone();
+    let token = net(h, async move {
+        Client::new(b)
+            .pair(&code.code, "waiting area tv")
+            .await
+            .expect("paired")
+            .0
+            .token
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("data dir");
+    let app = App::paired(
+        h,
+        dir.path(),
+        &base,
+        &token,
+        Role::Display,
+        Duration::from_secs(600),
+    )
+    .await;
+    app.on("display").await;
+    app.until("the queue", |a| a.kiosk().get_waiting_count() > 0)
+        .await;
+    let _ = net(h, async move { m.queue(&QueueQuery::default()).await }).await;
+    shoot(&app, out, "11-queue-display").await;
+}

@@ -1,0 +1,107 @@
+//! A new device's first start, on its real screens: it finds the store server by mDNS on
+//! loopback, the staff pick it, type a pairing code on the keypad, and the kiosk's welcome
+//! screen comes up; a wrong code is refused, and the pairing survives a restart of the app.
+//!
+//! The mDNS library joins multicast groups on every interface before it can be limited to
+//! loopback, so the test runs itself again inside a network namespace of its own
+//! (`unshare -rn`) whose only interface is loopback: nothing reaches a real network.
+
+use salon_shared::Role;
+use salon_tests::TestServer;
+use salon_tests::app_driver::{App, init_backend, run_ui};
+use std::time::Duration;
+use store_server::Mdns;
+
+const IN_NETNS: &str = "SALON_TEST_IN_NETNS";
+
+#[test]
+fn a_new_kiosk_finds_the_store_and_pairs() {
+    if std::env::var_os(IN_NETNS).is_none() {
+        let exe = std::env::current_exe().expect("test binary path");
+        let out = std::process::Command::new("unshare")
+            .args(["-rn", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+            .arg(exe)
+            .args([
+                "--exact",
+                "a_new_kiosk_finds_the_store_and_pairs",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(IN_NETNS, "1")
+            .output()
+            .expect("unshare (util-linux) and ip (iproute2) run");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "the pairing UI test inside its network namespace failed:\n{text}"
+        );
+        return;
+    }
+    init_backend();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("store dir");
+    let srv = rt.block_on(TestServer::start_in(
+        dir.path(),
+        Mdns::Interfaces(vec!["lo".into()]),
+    ));
+    let m = srv.manager.clone();
+    let code = rt
+        .block_on(m.create_pairing_code(Role::Kiosk))
+        .expect("kiosk code")
+        .code;
+    let store_name = rt.block_on(m.health()).expect("health").store_name;
+    let data = tempfile::tempdir().expect("app data");
+    let data_path = data.path().to_path_buf();
+    run_ui(async move {
+        let app = App::open(&data_path, None, Duration::from_secs(120));
+        app.on("connect").await;
+        let label = format!("store {store_name}");
+        app.until("the store is discovered on loopback", |a| a.has(&label))
+            .await;
+        app.tap(&label);
+        app.until("its address is picked", |a| {
+            a.kiosk().get_address().starts_with("http://127.0.0.1:")
+        })
+        .await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for d in wrong.chars() {
+            app.tap(&format!("key {d}"));
+        }
+        app.until("the code is typed", |a| {
+            a.kiosk().get_pairing_code().len() == 6
+        })
+        .await;
+        app.tap("pair");
+        app.until("a wrong code is refused", |a| {
+            a.kiosk().get_problem() == "pair_failed"
+        })
+        .await;
+        assert_eq!(app.screen(), "connect");
+        for d in code.chars() {
+            app.tap(&format!("key {d}"));
+        }
+        app.until("the code is typed", |a| {
+            a.kiosk().get_pairing_code().len() == 6
+        })
+        .await;
+        app.tap("pair");
+        app.on("welcome").await;
+        app.until("online", |a| a.kiosk().get_online()).await;
+        assert_eq!(app.kiosk().get_store_name(), store_name.as_str());
+        drop(app);
+
+        // The pairing is kept: the next start goes straight to the welcome screen.
+        let again = App::open(&data_path, None, Duration::from_secs(120));
+        again.on("welcome").await;
+        again.until("online", |a| a.kiosk().get_online()).await;
+    });
+    rt.block_on(srv.stop());
+}

@@ -456,7 +456,8 @@ impl Link {
             Err(e) if e.status() == Some(401) => Health::Revoked,
             Err(_) => {
                 self.misses += 1;
-                if self.misses.is_multiple_of(3) && self.device.discovered && opts.server.is_none() {
+                if self.misses.is_multiple_of(3) && self.device.discovered && opts.server.is_none()
+                {
                     self.rediscover(opts).await;
                 }
                 Health::Offline
@@ -750,11 +751,7 @@ fn kiosk_view<A: StoreApi>(c: &CheckIn<A>) -> KioskView {
         v.masked_phone = k.masked_phone.clone();
         v.tier = key_of(&k.tier);
         if let Some(a) = &k.appointment {
-            v.appt_time = a
-                .start
-                .with_timezone(&chrono::Local)
-                .format("%H:%M")
-                .to_string();
+            v.appt_time = a.time.clone();
             v.appt_stylist = a.stylist_name.clone();
             v.appt_services = c.service_names(&a.services);
         }

@@ -698,6 +698,7 @@ mod tests {
                     appointment: Some(salon_shared::api::KioskAppointment {
                         id: 9,
                         start: chrono::Utc::now(),
+                        time: "15:00".into(),
                         stylist_name: "S4".into(),
                         services: vec![ServiceId(1)],
                     }),

@@ -189,6 +189,10 @@ pub struct CustomerExport {
     pub customer: Customer,
     pub cards: Vec<MemberCard>,
     pub history: Vec<AuditEntry>,
+    /// Their ratings of their visits, by day, then ticket (comments blank once erased).
+    /// Defaulted so an export saved before ratings were included still reads.
+    #[serde(default)]
+    pub feedback: Vec<Feedback>,
 }
 
 // ---- kiosk ----
@@ -263,6 +267,9 @@ impl From<&Customer> for KioskCustomer {
 pub struct KioskAppointment {
     pub id: u64,
     pub start: DateTime<Utc>,
+    /// The start as the store's clock shows it, e.g. "14:30" (the kiosk's own clock may
+    /// run in another zone).
+    pub time: String,
     pub stylist_name: String,
     pub services: Vec<ServiceId>,
 }

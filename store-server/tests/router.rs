@@ -319,6 +319,55 @@ async fn feedback_is_validated_before_anything_is_written() {
     assert_eq!(audit, serde_json::json!([]));
 }
 
+#[tokio::test]
+async fn the_kiosk_reads_no_list_of_customers_the_display_does_read_the_queue() {
+    let f = fixture().await;
+    let device = |name: &'static str, role| {
+        let state = f.state.clone();
+        async move {
+            store_server::routes::devices::device_token(&state, name, role)
+                .await
+                .expect("device created")
+        }
+    };
+    let kiosk = device("door kiosk", Role::Kiosk).await;
+    let display = device("wall screen", Role::Display).await;
+    // The queue (every waiting customer's greeting and id), whatever the filter, and the
+    // rotation board that goes with it.
+    let listing = [
+        "/api/v1/queue",
+        "/api/v1/queue?include_closed=true",
+        "/api/v1/queue?stylist=1",
+        "/api/v1/rotation",
+    ];
+    for uri in listing {
+        let (s, v) = check_as(&f, Some(&kiosk), "GET", uri, None).await;
+        assert_eq!(
+            (s, error_code(&v)),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{uri}"
+        );
+        let (s, v) = check_as(&f, Some(&display), "GET", uri, None).await;
+        assert_eq!(s, StatusCode::OK, "the display reads {uri}: {v}");
+    }
+    // What the kiosk needs to check someone in still answers: the catalog, the staff names
+    // and the waits for the services chosen.
+    let (s, svc) = check(
+        &f,
+        "POST",
+        "/api/v1/services",
+        true,
+        Some(r#"{"category":"cut_style","name":"洗剪吹","price":"68","duration_min":45}"#),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{svc}");
+    let quote = format!("/api/v1/check-ins/quote?services={}", svc["id"]);
+    for uri in [quote.as_str(), "/api/v1/services", "/api/v1/staff"] {
+        let (s, v) = check_as(&f, Some(&kiosk), "GET", uri, None).await;
+        assert_eq!(s, StatusCode::OK, "the kiosk reads {uri}: {v}");
+    }
+}
+
 #[test]
 fn a_newer_store_file_is_refused_not_corrupted() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -37,6 +37,29 @@ pub fn run_ui<F: std::future::Future<Output = ()> + 'static>(body: F) {
     assert!(!failed.get(), "the UI script did not finish");
 }
 
+/// Runs `f` on a tokio runtime and waits for it from the UI thread (which has no reactor).
+pub async fn net<F>(rt: &tokio::runtime::Handle, f: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    rt.spawn(f).await.expect("a step on the tokio runtime")
+}
+
+/// A store server on 127.0.0.1:0 filled with the demo salon and `customers` customers.
+pub fn demo_server(rt: &tokio::runtime::Runtime, customers: usize) -> crate::TestServer {
+    rt.block_on(async {
+        let srv = crate::TestServer::start().await;
+        let s = srv.state.clone();
+        tokio::task::spawn_blocking(move || {
+            store_server::demo::fill(&s.db, &s.writer, customers, s.info.tz).expect("demo data")
+        })
+        .await
+        .expect("demo data written");
+        srv
+    })
+}
+
 /// Waits `d` without blocking the event loop.
 pub async fn pause(d: Duration) {
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -91,10 +114,8 @@ impl App {
         idle: Duration,
     ) -> App {
         let client = salon_shared::client::Client::new(base);
-        let health = rt
-            .spawn(async move { client.health().await })
+        let health = net(rt, async move { client.health().await })
             .await
-            .expect("health task")
             .expect("server health");
         Device {
             base_url: base.to_string(),
@@ -107,6 +128,25 @@ impl App {
         .save(data_dir)
         .expect("pairing saved");
         App::open(data_dir, None, idle)
+    }
+
+    /// A kiosk freshly paired with `srv`, on its welcome screen, with its data folder.
+    pub async fn new_kiosk(
+        rt: &tokio::runtime::Handle,
+        srv: &crate::TestServer,
+        idle: Duration,
+    ) -> (App, tempfile::TempDir) {
+        let s = srv.state.clone();
+        let token = net(rt, async move {
+            store_server::routes::devices::device_token(&s, "door kiosk", Role::Kiosk)
+                .await
+                .expect("kiosk token")
+        })
+        .await;
+        let dir = tempfile::tempdir().expect("data dir");
+        let app = App::paired(rt, dir.path(), &srv.base, &token, Role::Kiosk, idle).await;
+        app.on("welcome").await;
+        (app, dir)
     }
 
     pub fn kiosk(&self) -> Kiosk<'_> {

@@ -126,4 +126,66 @@ pub fn server_binary() -> PathBuf {
     );
     bin
 }
+
+/// Books `customer` for the store's first service at the latest free time on `day`.
+pub async fn book_latest_slot(
+    m: &Client,
+    customer: salon_shared::CustomerId,
+    day: chrono::NaiveDate,
+) -> salon_shared::api::Appointment {
+    let services = m.services(false).await.expect("services");
+    let free = m
+        .availability(day, &[services[0].id], None)
+        .await
+        .expect("availability");
+    let (stylist, start) = free
+        .stylists
+        .iter()
+        .find_map(|s| s.slots.last().map(|t| (s.stylist, *t)))
+        .expect("a free slot later that day");
+    m.book(
+        &salon_shared::api::NewAppointment {
+            customer_id: customer,
+            stylist_id: stylist,
+            services: vec![services[0].id],
+            start,
+            note: String::new(),
+        },
+        None,
+    )
+    .await
+    .expect("booked")
+}
+
+/// For tests that use mDNS: the mDNS library joins its multicast groups on every interface
+/// before it can be limited to loopback, so such a test runs itself again inside a network
+/// namespace of its own (`unshare -rn`) whose only interface is loopback. Returns true in
+/// the outer run, after checking that the inner run passed that very test; the caller then
+/// returns. Returns false inside the namespace, where the test does its work.
+pub fn rerun_in_own_netns(test: &str) -> bool {
+    const IN_NETNS: &str = "SALON_TEST_IN_NETNS";
+    if std::env::var_os(IN_NETNS).is_some() {
+        return false;
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = std::process::Command::new("unshare")
+        .args(["-rn", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+        .arg(exe)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(IN_NETNS, "1")
+        .output()
+        .expect("unshare (util-linux) and ip (iproute2) run");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The inner run must have run this very test, not zero tests.
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "{test} inside its network namespace failed:\n{text}"
+    );
+    true
+}
+
 pub mod app_driver;

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use common::*;
 use salon_shared::api::*;
 use salon_shared::customer::NewCustomer;
-use salon_shared::{CustomerId, CustomerStatus, Role, Source, Tier};
+use salon_shared::{CustomerId, CustomerStatus, Role, ServiceCategory, Source, Tier};
 use salon_tests::TestServer;
 
 /// The ids a search finds, sorted.
@@ -367,9 +367,44 @@ async fn erase_removes_personal_data_and_keeps_totals() {
         number: None,
     };
     m.issue_card(&card, None).await.expect("card");
+    // A rated visit, its comment naming her: the export carries it (CUS-6 is everything
+    // the store holds about her).
+    let cut = offer(&srv, "洗剪吹", ServiceCategory::CutStyle, 45).await;
+    let tony = stylist(&srv, "Tony", &[ServiceCategory::CutStyle]).await;
+    let ticket = m
+        .check_in(&check_in(by_phone("13800138000"), &[cut], Some(tony)), None)
+        .await
+        .expect("checked in")
+        .ticket;
+    for a in [QueueAction::Start, QueueAction::Finish] {
+        m.queue_move(ticket.id, a).await.expect("moved");
+    }
+    let rating = FeedbackInput {
+        ticket_id: ticket.id,
+        overall: 4,
+        service: 5,
+        stylist: 3,
+        environment: 2,
+        recommend: 7,
+        comment: "王芳，住朝阳区，下次还找 Tony".into(),
+    };
+    let rated = m.feedback(&rating, None).await.expect("rated");
+    let export = m.export_customer(c.id).await.expect("export");
+    assert_eq!(export.feedback, std::slice::from_ref(&rated));
+    assert_eq!(
+        (rated.ticket_id, rated.customer_id, rated.comment.as_str()),
+        (ticket.id, c.id, "王芳，住朝阳区，下次还找 Tony")
+    );
 
     let before = m.customer(c.id).await.expect("read").customer;
     let erased = m.erase_customer(c.id, None).await.expect("erase");
+    // The rating stays in her export with its scores; only the comment is gone.
+    let export = m.export_customer(c.id).await.expect("export");
+    let blanked = Feedback {
+        comment: String::new(),
+        ..rated
+    };
+    assert_eq!(export.feedback, [blanked]);
     assert_eq!(
         (erased.id, erased.total_spend),
         (before.id, before.total_spend)
@@ -425,10 +460,38 @@ async fn erasing_a_merged_customer_forgets_the_duplicate_too() {
     let m = &srv.manager;
     let keep = add(m, &customer("王芳", "13800138000")).await;
     let dup = add(m, &customer("王芳芳", "13911112222")).await;
+    // The duplicate rated a visit before the merge: it is the kept customer's rating now.
+    let cut = offer(&srv, "洗剪吹", ServiceCategory::CutStyle, 45).await;
+    let tony = stylist(&srv, "Tony", &[ServiceCategory::CutStyle]).await;
+    let ticket = m
+        .check_in(&check_in(by_phone("13911112222"), &[cut], Some(tony)), None)
+        .await
+        .expect("checked in")
+        .ticket;
+    for a in [QueueAction::Start, QueueAction::Finish] {
+        m.queue_move(ticket.id, a).await.expect("moved");
+    }
+    let rating = FeedbackInput {
+        ticket_id: ticket.id,
+        overall: 5,
+        service: 5,
+        stylist: 5,
+        environment: 5,
+        recommend: 10,
+        comment: "王芳芳 13911112222".into(),
+    };
+    let rated = m.feedback(&rating, None).await.expect("rated");
     m.merge_customers(keep.id, dup.id, None)
         .await
         .expect("merge");
+    let export = m.export_customer(keep.id).await.expect("export");
+    assert_eq!(export.feedback, std::slice::from_ref(&rated));
+    assert_eq!(rated.customer_id, dup.id);
     m.erase_customer(keep.id, None).await.expect("erase");
+    let export = m.export_customer(keep.id).await.expect("export");
+    let scores = |f: &Feedback| (f.ticket_id, f.overall, f.recommend, f.comment.clone());
+    let kept: Vec<_> = export.feedback.iter().map(scores).collect();
+    assert_eq!(kept, [(ticket.id, 5, 10, String::new())], "scores kept");
     // The duplicate's history is the erased customer's history (and is in its export).
     let secrets = ["13800138000", "13911112222", "王芳"];
     assert_forgotten(&srv, keep.id, &secrets).await;

@@ -10,6 +10,8 @@ use salon_shared::api::*;
 use salon_shared::client::{Client, Live};
 use salon_shared::{Role, ServiceCategory};
 use salon_tests::TestServer;
+use store_server::store::{StoreError, tables};
+use store_server::writer::{Actor, Reply};
 
 fn at_door(phone: &str) -> KioskIdentify {
     KioskIdentify {
@@ -36,6 +38,42 @@ async fn feedback_audit(m: &Client) -> Vec<AuditEntry> {
         ..Default::default()
     };
     m.audit(&q).await.expect("audit")
+}
+
+/// Moves a ticket, its times and its place in the by-day index `days` back, as if the visit
+/// had happened then (no route makes a ticket on another day than today).
+async fn move_back(srv: &TestServer, ticket: u64, days: i64) -> Ticket {
+    let body = srv
+        .state
+        .writer
+        .write(Actor::system("test clock"), None, move |tx| {
+            let mut t: Ticket = tx.get(&tables::TICKETS, ticket)?.expect("ticket exists");
+            let back = Duration::days(days);
+            let (was, day) = (t.day.to_string(), (t.day - back).to_string());
+            t.day -= back;
+            t.created_at -= back;
+            for at in [&mut t.called_at, &mut t.started_at, &mut t.finished_at] {
+                *at = at.map(|a| a - back);
+            }
+            tx.put(&tables::TICKETS, ticket, &t)?;
+            let mut index =
+                tx.w.open_table(tables::TICKETS_BY_DAY)
+                    .map_err(StoreError::from)?;
+            index
+                .remove((was.as_str(), ticket))
+                .map_err(StoreError::from)?;
+            index
+                .insert((day.as_str(), ticket), ())
+                .map_err(StoreError::from)?;
+            Ok(Reply {
+                status: 200,
+                body: serde_json::to_value(&t).expect("json"),
+            })
+        })
+        .await
+        .expect("ticket moved back")
+        .body;
+    serde_json::from_value(body).expect("ticket")
 }
 
 /// Waits for the event of `kind` about `entity_id` among those the store kept.
@@ -222,6 +260,91 @@ async fn a_finished_visit_is_rated_once_at_the_kiosk() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kiosk_rates_only_todays_visits_staff_also_older_ones() {
+    let srv = TestServer::start().await;
+    let m = &srv.manager;
+    let cut = offer(&srv, "洗剪吹", ServiceCategory::CutStyle, 45).await;
+    let tony = stylist(&srv, "Tony", &[ServiceCategory::CutStyle]).await;
+    let kiosk = srv.client(Role::Kiosk).await;
+    let desk = srv.client(Role::FrontDesk).await;
+    let (wang, p) = walk_in_customer(&srv, "王芳").await;
+    let (at_kiosk, phone) = (&kiosk, p.as_str());
+    let finished = move || async move {
+        let t = at_kiosk
+            .check_in(&check_in(by_phone(phone), &[cut], Some(tony)), None)
+            .await
+            .expect("checked in")
+            .ticket;
+        for a in [QueueAction::Start, QueueAction::Finish] {
+            m.queue_move(t.id, a).await.expect("moved");
+        }
+        t
+    };
+    let yesterday = today(&srv) - Duration::days(1);
+    let last_week = today(&srv) - Duration::days(7);
+    let old = move_back(&srv, finished().await.id, 1).await;
+    let older = move_back(&srv, finished().await.id, 7).await;
+    assert_eq!(
+        (old.day, old.state, older.day),
+        (yesterday, TicketState::Done, last_week)
+    );
+    let who = kiosk.kiosk_identify(&at_door(&p)).await.expect("identify");
+    assert_eq!(who.to_rate, None, "no visit of today to offer");
+
+    // At the kiosk an older visit is refused, keyed or not, before anything is written.
+    let input = rating(old.id, 5, 9, "上次剪得不错");
+    let refused = kiosk.feedback(&input, Some("rate-old")).await;
+    assert_err(refused, 409, "visit_not_today");
+    assert_err(kiosk.feedback(&input, None).await, 409, "visit_not_today");
+    let long_ago = rating(older.id, 1, 0, "");
+    assert_err(
+        kiosk.feedback(&long_ago, None).await,
+        409,
+        "visit_not_today",
+    );
+    let whole_week = PeriodQuery {
+        from: Some(last_week),
+        to: Some(today(&srv)),
+    };
+    let listed = m.feedback_list(&whole_week).await.expect("list");
+    assert!(listed.is_empty(), "a refusal was stored: {listed:?}");
+    assert!(feedback_audit(m).await.is_empty(), "a refusal was audited");
+
+    // A staff device takes the customer's call-back about yesterday's visit, and the
+    // rating is filed under that day.
+    let first = m.feedback(&input, Some("rate-old")).await.expect("rated");
+    assert_eq!(
+        (first.ticket_id, first.day, first.customer_id),
+        (old.id, yesterday, wang.id)
+    );
+    assert_eq!(first.comment, "上次剪得不错");
+    let by_desk = desk.feedback(&long_ago, None).await.expect("rated");
+    assert_eq!((by_desk.ticket_id, by_desk.day), (older.id, last_week));
+    let yesterdays = PeriodQuery {
+        from: Some(yesterday),
+        to: Some(yesterday),
+    };
+    let listed = m.feedback_list(&yesterdays).await.expect("list");
+    assert_eq!(listed, std::slice::from_ref(&first));
+    assert_eq!(feedback_audit(m).await.len(), 2);
+    // Rated now, yet the kiosk is still told it is not today's: that check comes first.
+    assert_err(kiosk.feedback(&input, None).await, 409, "visit_not_today");
+    assert_err(m.feedback(&input, None).await, 409, "already_rated");
+
+    // Today's visit is the kiosk's to rate, as ever; the key of its refused attempt was not
+    // remembered, so it may be used again.
+    let now = finished().await;
+    let who = kiosk.kiosk_identify(&at_door(&p)).await.expect("identify");
+    assert_eq!(who.to_rate.map(|v| v.ticket_id), Some(now.id));
+    let rated = kiosk
+        .feedback(&rating(now.id, 4, 8, ""), Some("rate-old"))
+        .await
+        .expect("today's visit rated at the kiosk");
+    assert_eq!(rated.day, today(&srv));
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_latest_unrated_visit_of_today_is_offered() {
     let srv = TestServer::start().await;
     let m = &srv.manager;
@@ -335,6 +458,11 @@ async fn identify_shows_todays_booking_until_checked_in() {
         Some(KioskAppointment {
             id: first.id,
             start: first.start,
+            time: first
+                .start
+                .with_timezone(&srv.state.info.tz)
+                .format("%H:%M")
+                .to_string(),
             stylist_name: "Tony".into(),
             services: vec![cut, wash],
         })

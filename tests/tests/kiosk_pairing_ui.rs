@@ -1,10 +1,7 @@
 //! A new device's first start, on its real screens: it finds the store server by mDNS on
 //! loopback, the staff pick it, type a pairing code on the keypad, and the kiosk's welcome
 //! screen comes up; a wrong code is refused, and the pairing survives a restart of the app.
-//!
-//! The mDNS library joins multicast groups on every interface before it can be limited to
-//! loopback, so the test runs itself again inside a network namespace of its own
-//! (`unshare -rn`) whose only interface is loopback: nothing reaches a real network.
+//! It runs in a network namespace of its own, so its mDNS reaches no real network.
 
 use salon_shared::Role;
 use salon_tests::TestServer;
@@ -12,33 +9,9 @@ use salon_tests::app_driver::{App, init_backend, run_ui};
 use std::time::Duration;
 use store_server::Mdns;
 
-const IN_NETNS: &str = "SALON_TEST_IN_NETNS";
-
 #[test]
 fn a_new_kiosk_finds_the_store_and_pairs() {
-    if std::env::var_os(IN_NETNS).is_none() {
-        let exe = std::env::current_exe().expect("test binary path");
-        let out = std::process::Command::new("unshare")
-            .args(["-rn", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
-            .arg(exe)
-            .args([
-                "--exact",
-                "a_new_kiosk_finds_the_store_and_pairs",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(IN_NETNS, "1")
-            .output()
-            .expect("unshare (util-linux) and ip (iproute2) run");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            out.status.success() && text.contains("1 passed"),
-            "the pairing UI test inside its network namespace failed:\n{text}"
-        );
+    if salon_tests::rerun_in_own_netns("a_new_kiosk_finds_the_store_and_pairs") {
         return;
     }
     init_backend();

@@ -13,20 +13,10 @@ use common::{add, card_for, check_in, customer, phone, today};
 use salon_shared::Role;
 use salon_shared::api::{PeriodQuery, QueueAction, QueueQuery};
 use salon_tests::TestServer;
-use salon_tests::app_driver::{App, init_backend, pause, run_ui};
-use std::future::Future;
+use salon_tests::app_driver::{App, demo_server, init_backend, net, pause, run_ui};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::runtime::Handle;
-
-/// Runs `f` on the test's tokio runtime and waits for it from the UI thread.
-async fn net<F>(rt: &Handle, f: F) -> F::Output
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    rt.spawn(f).await.expect("server-side step")
-}
 
 const IDLE: Duration = Duration::from_secs(120);
 
@@ -38,16 +28,7 @@ fn kiosk_screens_against_a_real_server() {
         .enable_all()
         .build()
         .expect("runtime");
-    let srv = Rc::new(rt.block_on(async {
-        let srv = TestServer::start().await;
-        let s = srv.state.clone();
-        tokio::task::spawn_blocking(move || {
-            store_server::demo::fill(&s.db, &s.writer, 20, s.info.tz).expect("demo data")
-        })
-        .await
-        .expect("demo data written");
-        srv
-    }));
+    let srv = Rc::new(demo_server(&rt, 20));
     let h = rt.handle().clone();
     let s = srv.clone();
     run_ui(async move {
@@ -66,18 +47,7 @@ fn kiosk_screens_against_a_real_server() {
 }
 
 async fn kiosk_app(srv: &TestServer, h: &Handle, idle: Duration) -> (App, tempfile::TempDir) {
-    let srv_base = srv.base.clone();
-    let s = srv.state.clone();
-    let token = net(h, async move {
-        store_server::routes::devices::device_token(&s, "door kiosk", Role::Kiosk)
-            .await
-            .expect("kiosk token")
-    })
-    .await;
-    let dir = tempfile::tempdir().expect("data dir");
-    let app = App::paired(h, dir.path(), &srv_base, &token, Role::Kiosk, idle).await;
-    app.on("welcome").await;
-    (app, dir)
+    App::new_kiosk(h, srv, idle).await
 }
 
 async fn pick_first_service_and_stylists(app: &App) {
@@ -289,28 +259,7 @@ async fn booked_customer(srv: &TestServer, h: &Handle) {
     let day = today(srv);
     let booking = net(h, async move {
         let c = add(&m, &customer("钱芳", &p)).await;
-        let services = m.services(false).await.expect("services");
-        let free = m
-            .availability(day, &[services[0].id], None)
-            .await
-            .expect("availability");
-        let (stylist, start) = free
-            .stylists
-            .iter()
-            .find_map(|s| s.slots.last().map(|t| (s.stylist, *t)))
-            .expect("a free slot later today");
-        m.book(
-            &salon_shared::api::NewAppointment {
-                customer_id: c.id,
-                stylist_id: stylist,
-                services: vec![services[0].id],
-                start,
-                note: String::new(),
-            },
-            None,
-        )
-        .await
-        .expect("booked")
+        salon_tests::book_latest_slot(&m, c.id, day).await
     })
     .await;
     app.tap("check in");

@@ -10,34 +10,9 @@ use salon_tests::TestServer;
 use std::time::Duration;
 use store_server::Mdns;
 
-const IN_NETNS: &str = "SALON_TEST_IN_NETNS";
-
 #[test]
 fn server_is_discovered_on_loopback() {
-    if std::env::var_os(IN_NETNS).is_none() {
-        let exe = std::env::current_exe().expect("test binary path");
-        let out = std::process::Command::new("unshare")
-            .args(["-rn", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
-            .arg(exe)
-            .args([
-                "--exact",
-                "server_is_discovered_on_loopback",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(IN_NETNS, "1")
-            .output()
-            .expect("unshare (util-linux) and ip (iproute2) run");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // The inner run must have run this very test, not zero tests.
-        assert!(
-            out.status.success() && text.contains("1 passed"),
-            "mDNS test inside its network namespace failed:\n{text}"
-        );
+    if salon_tests::rerun_in_own_netns("server_is_discovered_on_loopback") {
         return;
     }
     tokio::runtime::Builder::new_multi_thread()

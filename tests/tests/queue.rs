@@ -1013,12 +1013,13 @@ async fn check_in_by_phone_card_or_registration_once_at_a_time() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_kiosk_checks_in_and_shows_the_queue_without_personal_data() {
+async fn the_kiosk_checks_in_and_the_display_shows_the_queue_without_personal_data() {
     let srv = TestServer::start().await;
     let cut = offer(&srv, "洗剪吹", CUT, 30).await;
     let s = stylist(&srv, "Tony", &[CUT]).await;
     let other = stylist(&srv, "Rita", &[CUT]).await;
     let (kiosk, kiosk_token, _) = paired(&srv, Role::Kiosk, "front door kiosk").await;
+    let (screen, screen_token, _) = paired(&srv, Role::Display, "waiting-area screen").await;
     let (_, p) = walk_in_customer(&srv, "王芳").await;
     let (_, p2) = walk_in_customer(&srv, "李娜").await;
 
@@ -1049,20 +1050,24 @@ async fn the_kiosk_checks_in_and_shows_the_queue_without_personal_data() {
         .expect("registered at the kiosk");
     assert_eq!(r3.customer.greeting, "周先生");
 
-    let view = kiosk
+    // The kiosk lists no one (SEC-2): the queue greets every customer waiting, so it is
+    // refused to the kiosk, whatever the filter. The wall display shows it instead.
+    let queue_url = format!("{}/api/v1/queue", srv.base);
+    let (status, body) = raw("GET", &queue_url, Some(&kiosk_token), None, &[]).await;
+    assert_eq!((status, error_code(&body).as_str()), (403, "forbidden"));
+    assert_err(kiosk.queue(&QueueQuery::default()).await, 403, "forbidden");
+    let closed_too = QueueQuery {
+        stylist: Some(s.0),
+        include_closed: true,
+    };
+    assert_err(kiosk.queue(&closed_too).await, 403, "forbidden");
+    let view = screen
         .queue(&QueueQuery::default())
         .await
-        .expect("the kiosk reads the queue");
+        .expect("the display reads the queue");
     assert_eq!(view.waiting, 3);
     assert_eq!(entry(&view, r.ticket.id).greeting, "王女士");
-    let (status, body) = raw(
-        "GET",
-        &format!("{}/api/v1/queue", srv.base),
-        Some(&kiosk_token),
-        None,
-        &[],
-    )
-    .await;
+    let (status, body) = raw("GET", &queue_url, Some(&screen_token), None, &[]).await;
     assert_eq!(status, 200, "{body}");
     let text = body.to_string();
     for secret in [p.as_str(), p2.as_str(), p3.as_str(), "王芳", "李娜", "周杰"] {
@@ -1075,10 +1080,13 @@ async fn the_kiosk_checks_in_and_shows_the_queue_without_personal_data() {
         text.contains("王女士") && text.contains("李女士") && text.contains("周先生"),
         "{text}"
     );
-    kiosk
+    // The rotation board goes with the queue (`QueueRead`): the display's, not the kiosk's,
+    // which has the check-in quote (above) for the waits it shows.
+    assert_err(kiosk.rotation(&[cut]).await, 403, "forbidden");
+    screen
         .rotation(&[cut])
         .await
-        .expect("the kiosk may show the board");
+        .expect("the display may show the board");
 
     // The kiosk cannot work the queue.
     for a in QueueAction::ALL {

@@ -401,6 +401,30 @@ async fn kiosk_sees_only_the_customer_at_hand() {
     assert_err(kiosk.customer_history(fx.customer).await, 403, "forbidden");
     assert_err(kiosk.export_customer(fx.customer).await, 403, "forbidden");
     assert_err(kiosk.card(&fx.card).await, 403, "forbidden");
+    // Nor the queue, which lists everyone waiting (here, the fixture's customer), whatever
+    // the filter, nor the rotation board that goes with it.
+    let (st, svc) = working_stylist(&srv.manager).await;
+    let waiting = queued_ticket(&srv.manager, fx.customer).await;
+    let whole_day = QueueQuery {
+        stylist: None,
+        include_closed: true,
+    };
+    for q in [QueueQuery::default(), whole_day] {
+        assert_err(kiosk.queue(&q).await, 403, "forbidden");
+    }
+    assert_err(kiosk.rotation(&[svc]).await, 403, "forbidden");
+    // What it does need to check someone in still answers: the waits for the services
+    // chosen, naming stylists only.
+    let quote = kiosk.quote(&[svc]).await.expect("quote");
+    assert!(quote.stylists.iter().any(|w| w.stylist == st), "{quote:?}");
+    let listed = srv.manager.queue(&QueueQuery::default()).await;
+    let ids: Vec<u64> = listed
+        .expect("queue")
+        .entries
+        .iter()
+        .map(|e| e.ticket.id)
+        .collect();
+    assert_eq!(ids, [waiting], "the refusals are not for want of a queue");
 
     let by_phone = at_door(Some("+86 138 0013 8000"), None);
     let k = kiosk

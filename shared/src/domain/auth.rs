@@ -71,7 +71,8 @@ pub enum Action {
     NotifyManage,
     /// Check a customer in (kiosk, tablets) and record a balk (CHK-8).
     CheckIn,
-    /// See the live queue (masked names) — every device, the queue display included.
+    /// See the live queue (masked names) and the rotation board: staff devices and the queue
+    /// display. Not the kiosk: the queue lists every customer waiting (SEC-2).
     QueueRead,
     /// Call, start, finish, mark no-show or left.
     QueueWork,
@@ -121,7 +122,8 @@ impl Action {
 }
 
 /// The permission table. A kiosk never reads or lists customers: it only sees the
-/// customer it identified, through [`Action::KioskIdentify`].
+/// customer it identified, through [`Action::KioskIdentify`], and the waits it quotes them
+/// ([`Action::CheckIn`]).
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
@@ -154,9 +156,11 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | AppointmentWrite
                 | FeedbackWrite
         ),
+        // Check-in and feedback only (SEC-2). No `QueueRead`: the queue lists every waiting
+        // customer's greeting and id, and the kiosk stands where anyone can tap it.
         Role::Kiosk => matches!(
             action,
-            Events | KioskIdentify | ServiceRead | StaffRead | CheckIn | QueueRead | FeedbackWrite
+            Events | KioskIdentify | ServiceRead | StaffRead | CheckIn | FeedbackWrite
         ),
         // A screen on the wall, often in reach of customers: it reads the queue (masked
         // names) and the names it shows, and may change nothing.
@@ -176,10 +180,38 @@ mod tests {
             Action::CustomerWrite,
             Action::CardRead,
             Action::CustomerPrivacy,
+            // The queue lists everyone waiting.
+            Action::QueueRead,
         ] {
             assert!(!allows(Role::Kiosk, a), "{a:?}");
         }
         assert!(allows(Role::Kiosk, Action::KioskIdentify));
+    }
+
+    #[test]
+    fn the_kiosk_checks_in_and_takes_ratings_and_nothing_more() {
+        let allowed: Vec<Action> = Action::ALL
+            .into_iter()
+            .filter(|a| allows(Role::Kiosk, *a))
+            .collect();
+        assert_eq!(
+            allowed,
+            [
+                Action::Events,
+                Action::KioskIdentify,
+                Action::ServiceRead,
+                Action::StaffRead,
+                Action::CheckIn,
+                Action::FeedbackWrite,
+            ]
+        );
+    }
+
+    #[test]
+    fn the_queue_is_read_by_staff_devices_and_the_display_only() {
+        for r in Role::ALL {
+            assert_eq!(allows(r, Action::QueueRead), r != Role::Kiosk, "{r:?}");
+        }
     }
 
     #[test]

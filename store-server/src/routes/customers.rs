@@ -4,7 +4,7 @@ use super::respond;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Json, Path, Query};
-use crate::store::{StoreError, index_prefix, tables};
+use crate::store::{StoreError, ids_under_id, index_prefix, tables};
 use crate::writer::{Reply, Tx};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -334,6 +334,21 @@ pub fn history(r: &ReadTransaction, c: &Customer) -> Result<Vec<AuditEntry>, Sto
     Ok(out)
 }
 
+/// A customer's ratings, with those of the duplicates merged into them (the same person,
+/// as in [`history`]), by day, then ticket.
+fn feedback_of(r: &ReadTransaction, c: &Customer) -> Result<Vec<Feedback>, StoreError> {
+    let mut out = Vec::new();
+    for id in std::iter::once(c.id).chain(c.merged_from.iter().copied()) {
+        for ticket in ids_under_id(r, tables::FEEDBACK_BY_CUSTOMER, id.0)? {
+            if let Some(f) = tables::FEEDBACK.get(r, ticket)? {
+                out.push(f);
+            }
+        }
+    }
+    out.sort_by_key(|f| (f.day, f.ticket_id));
+    Ok(out)
+}
+
 /// The edit history of a profile (who, when, before, after).
 #[utoipa::path(get, path = "/api/v1/customers/{id}/history", tag = "customers", params(("id" = u64, Path)),
     responses((status = 200, body = Vec<AuditEntry>), (status = 404, body = ErrorBody)))]
@@ -442,6 +457,7 @@ pub async fn customer_export(
                     exported_at: tx.now,
                     cards: cards_of(&r, customer.id)?,
                     history: history(&r, &customer)?,
+                    feedback: feedback_of(&r, &customer)?,
                     customer,
                 };
                 tx.writing();

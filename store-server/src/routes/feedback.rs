@@ -1,23 +1,25 @@
 //! Customers' ratings of their visits (CHK-6): given once a ticket is finished, one per
-//! visit, at the kiosk or on a staff device; listed by period for the manager.
+//! visit, at the kiosk (today's visits only) or on a staff device; listed by period for the
+//! manager.
 
-use super::queue::{by_day, period};
+use super::queue::{by_day, day_of, period};
 use super::respond;
-use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, Json, Query};
 use crate::store::{StoreError, ids_under_id, tables};
 use crate::writer::{Reply, Tx};
+use crate::{AppState, StoreInfo};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Duration;
 use redb::ReadableDatabase;
 use salon_shared::api::{ErrorBody, Feedback, FeedbackInput, PeriodQuery, TicketState};
-use salon_shared::{Action, CustomerId};
+use salon_shared::{Action, CustomerId, Role};
 
 /// Rate a finished visit: every score 1–5, `recommend` 0–10, an optional comment of at most
-/// 500 characters. One rating per visit.
+/// 500 characters. One rating per visit. A kiosk may rate only a visit of today (store-local
+/// day); staff devices may rate older ones.
 #[utoipa::path(post, path = "/api/v1/feedback", tag = "feedback", request_body = FeedbackInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
     responses((status = 201, body = Feedback), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -30,10 +32,12 @@ pub async fn feedback_create(
     auth.require(Action::FeedbackWrite)?;
     let idem = auth.idem("POST /feedback", &input);
     let input = input.validate()?;
+    let info = s.info.clone();
+    let from_kiosk = auth.device.role == Role::Kiosk;
     Ok(respond(
         s.writer
             .write(auth.actor(), idem, move |tx| {
-                let f = rate(tx, &input)?;
+                let f = rate(tx, &info, &input, from_kiosk)?;
                 Ok(Reply::ok(StatusCode::CREATED, &f))
             })
             .await,
@@ -41,7 +45,13 @@ pub async fn feedback_create(
 }
 
 /// Checks the visit can be rated, then stores the rating with its indexes, audit and event.
-fn rate(tx: &mut Tx, input: &FeedbackInput) -> Result<Feedback, ApiError> {
+/// `from_kiosk`: the caller is the self-service kiosk, which may rate only today's visits.
+fn rate(
+    tx: &mut Tx,
+    info: &StoreInfo,
+    input: &FeedbackInput,
+    from_kiosk: bool,
+) -> Result<Feedback, ApiError> {
     let ticket = tx.get(&tables::TICKETS, input.ticket_id)?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -49,6 +59,19 @@ fn rate(tx: &mut Tx, input: &FeedbackInput) -> Result<Feedback, ApiError> {
             "no queue ticket with this id",
         )
     })?;
+    // The kiosk is unattended and identify offers it only today's visit, so the kiosk app
+    // never sends an older one: an older ticket there is an id from elsewhere, quite
+    // possibly someone else's visit. Staff devices may rate older visits (a customer
+    // calling back). Checked before anything is written; "today" is the writer's clock in
+    // store-local time, as at check-in.
+    if from_kiosk && ticket.day != day_of(info, tx.now) {
+        // The message names neither the visit's day nor its number: at the kiosk, it may
+        // well be someone else's.
+        return Err(ApiError::conflict(
+            "visit_not_today",
+            "the kiosk rates only today's visits; an older one is rated at the front desk",
+        ));
+    }
     if ticket.state != TicketState::Done {
         return Err(ApiError::conflict(
             "visit_not_finished",

@@ -73,7 +73,7 @@ pub async fn kiosk_identify(
         Some(c) => {
             let today = day_of(&s.info, now);
             let mut k = KioskCustomer::from(&c);
-            k.appointment = todays_booking(&r, c.id, today)?;
+            k.appointment = todays_booking(&r, c.id, today, s.info.tz)?;
             k.to_rate = visit_to_rate(&r, c.id, today)?;
             Ok(axum::Json(k))
         }
@@ -94,6 +94,7 @@ fn todays_booking(
     r: &ReadTransaction,
     customer: CustomerId,
     today: NaiveDate,
+    tz: chrono::FixedOffset,
 ) -> Result<Option<KioskAppointment>, ApiError> {
     let Some(a) = by_day(r, tables::APPOINTMENTS_BY_DAY, &tables::APPOINTMENTS, today)?
         .into_iter()
@@ -109,6 +110,7 @@ fn todays_booking(
     Ok(Some(KioskAppointment {
         id: a.id,
         start: a.start,
+        time: a.start.with_timezone(&tz).format("%H:%M").to_string(),
         stylist_name,
         services: a.services,
     }))

@@ -7,19 +7,11 @@ use salon_shared::Role;
 use salon_shared::api::{CheckInCustomer, CheckInRequest, QueueAction, QueueQuery};
 use salon_shared::client::Client;
 use salon_tests::TestServer;
-use salon_tests::app_driver::{App, init_backend, pause, run_ui};
+use salon_tests::app_driver::{App, demo_server, init_backend, net, pause, run_ui};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::runtime::Handle;
-
-async fn net<F>(rt: &Handle, f: F) -> F::Output
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    rt.spawn(f).await.expect("server-side step")
-}
 
 /// Saves the window as `NN-name.zh.png` and `NN-name.en.png`.
 async fn shoot(app: &App, out: &Path, name: &str) {
@@ -46,16 +38,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let srv = Rc::new(rt.block_on(async {
-        let srv = TestServer::start().await;
-        let s = srv.state.clone();
-        tokio::task::spawn_blocking(move || {
-            store_server::demo::fill(&s.db, &s.writer, 40, s.info.tz).expect("demo data")
-        })
-        .await
-        .expect("demo data written");
-        srv
-    }));
+    let srv = Rc::new(demo_server(&rt, 40));
     let h = rt.handle().clone();
     let s2 = srv.clone();
     run_ui(async move { tour(&s2, &h, &out).await });
@@ -131,23 +114,7 @@ async fn tour(srv: &TestServer, h: &Handle, out: &Path) {
     drop(app);
 
     // The kiosk.
-    let s = srv.state.clone();
-    let token = net(h, async move {
-        store_server::routes::devices::device_token(&s, "door kiosk", Role::Kiosk)
-            .await
-            .expect("kiosk token")
-    })
-    .await;
-    let dir = tempfile::tempdir().expect("data dir");
-    let app = App::paired(
-        h,
-        dir.path(),
-        &base,
-        &token,
-        Role::Kiosk,
-        Duration::from_secs(600),
-    )
-    .await;
+    let (app, _dir) = App::new_kiosk(h, srv, Duration::from_secs(600)).await;
     app.on("welcome").await;
     app.until("online", |a| a.kiosk().get_online()).await;
     shoot(&app, out, "02-welcome").await;
@@ -198,28 +165,7 @@ async fn tour(srv: &TestServer, h: &Handle, out: &Path) {
                 .expect("search")
                 .items
                 .remove(0);
-            let services = m.services(false).await.expect("services");
-            let free = m
-                .availability(day, &[services[0].id], None)
-                .await
-                .expect("availability");
-            let (stylist, start) = free
-                .stylists
-                .iter()
-                .find_map(|s| s.slots.last().map(|t| (s.stylist, *t)))
-                .expect("a free slot");
-            m.book(
-                &salon_shared::api::NewAppointment {
-                    customer_id: c.id,
-                    stylist_id: stylist,
-                    services: vec![services[0].id],
-                    start,
-                    note: String::new(),
-                },
-                None,
-            )
-            .await
-            .expect("booked");
+            salon_tests::book_latest_slot(&m, c.id, day).await;
         }
     })
     .await;

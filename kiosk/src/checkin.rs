@@ -210,6 +210,9 @@ pub struct CheckIn<A: StoreApi> {
     /// Digits typed so far.
     pub phone: String,
     pub customer: Option<KioskCustomer>,
+    /// How the customer at hand identified (phone or card): the check-in names them the
+    /// same way, since a kiosk may not check anyone in by a bare id.
+    identified_by: CheckInCustomer,
     pub form: RegisterForm,
     pub catalog: Vec<Service>,
     /// The category shown on the services screen (index into [`CheckIn::categories`]).
@@ -243,6 +246,7 @@ impl<A: StoreApi> CheckIn<A> {
             step: Step::Welcome,
             phone: String::new(),
             customer: None,
+            identified_by: CheckInCustomer::default(),
             form: RegisterForm::default(),
             catalog: Vec::new(),
             category: 0,
@@ -320,6 +324,10 @@ impl<A: StoreApi> CheckIn<A> {
             self.problem = Some(Problem::PhoneInvalid);
             return;
         }
+        self.identified_by = CheckInCustomer {
+            phone: Some(self.phone.clone()),
+            ..Default::default()
+        };
         let r = self
             .api
             .identify(KioskIdentify {
@@ -332,6 +340,10 @@ impl<A: StoreApi> CheckIn<A> {
 
     /// A card scan (the screens pass it on only while the kiosk is idle).
     pub async fn scanned(&mut self, card: &str) {
+        self.identified_by = CheckInCustomer {
+            card: Some(card.to_string()),
+            ..Default::default()
+        };
         let r = self
             .api
             .identify(KioskIdentify {
@@ -474,14 +486,13 @@ impl<A: StoreApi> CheckIn<A> {
     /// The customer confirmed: the check-in is kept on disk first, then sent. If the
     /// server cannot be reached it stays queued and is retried with the same key.
     async fn confirm(&mut self, services: Vec<ServiceId>, stylist: Option<StaffId>) {
-        let Some(c) = &self.customer else { return };
+        if self.customer.is_none() {
+            return;
+        }
         let item = PendingCheckIn {
             key: format!("{}-checkin", self.visit),
             request: CheckInRequest {
-                customer: CheckInCustomer {
-                    id: Some(c.id),
-                    ..Default::default()
-                },
+                customer: self.identified_by.clone(),
                 services,
                 stylist,
             },
@@ -757,11 +768,17 @@ mod tests {
             key: String,
         ) -> Result<CheckInResponse, ClientError> {
             self.log(format!("check_in {:?} {key}", r.stylist))?;
+            assert!(
+                r.customer.id.is_none()
+                    && (r.customer.phone.is_some() || r.customer.card.is_some()),
+                "the kiosk names the customer by phone or card: {:?}",
+                r.customer
+            );
             let ticket = Ticket {
                 id: 1,
                 day: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
                 number: "A001".into(),
-                customer_id: r.customer.id.expect("id"),
+                customer_id: CustomerId(7),
                 services: r.services,
                 requested: r.stylist,
                 stylist: Some(r.stylist.unwrap_or(StaffId(3))),

@@ -1149,14 +1149,22 @@ async fn a_retried_check_in_makes_one_ticket() {
     // The same key for a different request is refused; a new tap without a key is a new attempt.
     let other = check_in(by_phone(&p), &[cut], None);
     let mut changed = other.clone();
-    changed.customer = CheckInCustomer {
-        id: Some(wang.id),
-        ..Default::default()
-    };
+    changed.stylist = Some(salon_shared::StaffId(999));
     assert_err(
         kiosk.check_in(&changed, Some("kiosk-tap-1")).await,
         409,
         "idempotency_key_reused",
+    );
+    // A kiosk names the customer at hand by phone or card, never by a bare id.
+    let mut by_id = other.clone();
+    by_id.customer = CheckInCustomer {
+        id: Some(wang.id),
+        ..Default::default()
+    };
+    assert_err(
+        kiosk.check_in(&by_id, Some("kiosk-tap-9")).await,
+        403,
+        "kiosk_needs_phone_or_card",
     );
     assert_err(
         kiosk.check_in(&other, None).await,

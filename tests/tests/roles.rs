@@ -52,7 +52,8 @@ async fn attempt(
     action: Action,
 ) -> Vec<(&'static str, Outcome)> {
     let m = &srv.manager;
-    let fresh = || async move { add(m, &customer("李四", &phone())).await.id };
+    let new_customer = || async move { add(m, &customer("李四", &phone())).await };
+    let fresh = || async move { new_customer().await.id };
     let f = fx.customer;
     let at_door = KioskIdentify {
         phone: Some(fx.phone.clone()),
@@ -155,8 +156,9 @@ async fn attempt(
         )],
         Action::CheckIn => {
             let (_, svc) = working_stylist(m).await;
+            // By phone, as every device may (a kiosk may not use a bare id).
             let who = CheckInCustomer {
-                id: Some(fresh().await),
+                phone: new_customer().await.phone.map(|p| p.to_string()),
                 ..Default::default()
             };
             let req = CheckInRequest {

@@ -415,6 +415,15 @@ pub async fn checkin_create(
     Json(req): Json<CheckInRequest>,
 ) -> Result<Response, ApiError> {
     auth.require(Action::CheckIn)?;
+    // A kiosk proves who stands at it with their phone number or card: an id alone would
+    // let it check in (and greet) any customer of the store.
+    if auth.device.role == salon_shared::Role::Kiosk && req.customer.id.is_some() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "kiosk_needs_phone_or_card",
+            "a kiosk checks a customer in by their phone number or card",
+        ));
+    }
     let draft = match &req.customer.register {
         Some(r) => {
             if !r.consent {

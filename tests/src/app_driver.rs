@@ -46,6 +46,15 @@ where
     rt.spawn(f).await.expect("a step on the tokio runtime")
 }
 
+/// The tokio runtime that serves the store while the UI thread runs the screens.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 /// A store server on 127.0.0.1:0 filled with the demo salon and `customers` customers.
 pub fn demo_server(rt: &tokio::runtime::Runtime, customers: usize) -> crate::TestServer {
     rt.block_on(async {

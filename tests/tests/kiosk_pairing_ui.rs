@@ -5,7 +5,7 @@
 
 use salon_shared::Role;
 use salon_tests::TestServer;
-use salon_tests::app_driver::{App, init_backend, run_ui};
+use salon_tests::app_driver::{App, init_backend, run_ui, runtime};
 use std::time::Duration;
 use store_server::Mdns;
 
@@ -15,11 +15,7 @@ fn a_new_kiosk_finds_the_store_and_pairs() {
         return;
     }
     init_backend();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let dir = tempfile::tempdir().expect("store dir");
     let srv = rt.block_on(TestServer::start_in(
         dir.path(),

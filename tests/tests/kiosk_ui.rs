@@ -13,7 +13,7 @@ use common::{add, card_for, check_in, customer, phone, today};
 use salon_shared::Role;
 use salon_shared::api::{PeriodQuery, QueueAction, QueueQuery};
 use salon_tests::TestServer;
-use salon_tests::app_driver::{App, demo_server, init_backend, net, pause, run_ui};
+use salon_tests::app_driver::{App, demo_server, init_backend, net, pause, run_ui, runtime};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::runtime::Handle;
@@ -23,11 +23,7 @@ const IDLE: Duration = Duration::from_secs(120);
 #[test]
 fn kiosk_screens_against_a_real_server() {
     init_backend();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let srv = Rc::new(demo_server(&rt, 20));
     let h = rt.handle().clone();
     let s = srv.clone();

@@ -7,7 +7,7 @@ use salon_shared::Role;
 use salon_shared::api::{CheckInCustomer, CheckInRequest, QueueAction, QueueQuery};
 use salon_shared::client::Client;
 use salon_tests::TestServer;
-use salon_tests::app_driver::{App, demo_server, init_backend, net, pause, run_ui};
+use salon_tests::app_driver::{App, demo_server, init_backend, net, pause, run_ui, runtime};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
@@ -33,11 +33,7 @@ fn main() {
     );
     std::fs::create_dir_all(&out).expect("output folder");
     init_backend();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let srv = Rc::new(demo_server(&rt, 40));
     let h = rt.handle().clone();
     let s2 = srv.clone();

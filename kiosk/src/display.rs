@@ -12,6 +12,12 @@ pub struct Line {
     pub stylist: String,
 }
 
+/// How many called numbers the big screen shows (the newest; older calls have been
+/// answered or will be called again).
+pub const CALLED_SHOWN: usize = 4;
+/// How many chairs in service the side column lists.
+pub const SERVING_SHOWN: usize = 8;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Board {
     /// Called to a chair, newest first.
@@ -50,11 +56,12 @@ pub fn board(q: &QueueView) -> Board {
         .collect();
     called.sort_by_key(|e| std::cmp::Reverse(e.ticket.called_at));
     let mut b = Board {
-        called: called.into_iter().map(line).collect(),
+        called: called.into_iter().take(CALLED_SHOWN).map(line).collect(),
         serving: q
             .entries
             .iter()
             .filter(|e| e.ticket.state == TicketState::InService)
+            .take(SERVING_SHOWN)
             .map(line)
             .collect(),
         ..Board::default()
@@ -146,5 +153,35 @@ mod tests {
             b.waiting_by_stylist,
             vec![("Lily".to_string(), 2), ("Max".to_string(), 1)]
         );
+    }
+
+    #[test]
+    fn a_busy_saturday_fits_the_screen() {
+        let entries = (0..20)
+            .map(|i| {
+                entry(
+                    &format!("A{i:03}"),
+                    "王女士",
+                    "Lily",
+                    TicketState::Called,
+                    i,
+                )
+            })
+            .chain((0..20).map(|i| entry("B001", "李先生", "Max", TicketState::InService, i)))
+            .collect();
+        let q = QueueView {
+            day: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("date"),
+            entries,
+            waiting: 0,
+            in_service: 20,
+        };
+        let b = board(&q);
+        let numbers: Vec<&str> = b.called.iter().map(|l| l.number.as_str()).collect();
+        assert_eq!(
+            numbers,
+            ["A019", "A018", "A017", "A016"],
+            "the newest calls"
+        );
+        assert_eq!(b.serving.len(), SERVING_SHOWN);
     }
 }

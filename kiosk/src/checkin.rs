@@ -606,6 +606,10 @@ impl<A: StoreApi> CheckIn<A> {
             environment,
             recommend,
             comment,
+            by: Some(KioskIdentify {
+                phone: self.identified_by.phone.clone(),
+                card: self.identified_by.card.clone(),
+            }),
         };
         match self
             .api
@@ -805,8 +809,15 @@ mod tests {
         }
         async fn feedback(&self, f: FeedbackInput, key: String) -> Result<(), ClientError> {
             self.log(format!(
-                "feedback {} {} {} {} {} {} {:?} {key}",
-                f.ticket_id, f.overall, f.service, f.stylist, f.environment, f.recommend, f.comment
+                "feedback {} {} {} {} {} {} {:?} {:?} {key}",
+                f.ticket_id,
+                f.overall,
+                f.service,
+                f.stylist,
+                f.environment,
+                f.recommend,
+                f.comment,
+                f.by.and_then(|b| b.phone)
             ))
         }
     }
@@ -992,7 +1003,8 @@ mod tests {
                 .calls
                 .borrow()
                 .iter()
-                .any(|s| s == "feedback 42 5 4 5 3 10 \"非常专业；等待太久\" v9-feedback"),
+                .any(|s| s
+                    == "feedback 42 5 4 5 3 10 \"非常专业；等待太久\" Some(\"13700137000\") v9-feedback"),
             "{:?}",
             c.api.calls.borrow()
         );

@@ -198,7 +198,7 @@ pub struct CustomerExport {
 // ---- kiosk ----
 
 /// How a customer at the kiosk identifies: exactly one of phone or card.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KioskIdentify {
     pub phone: Option<String>,
@@ -301,6 +301,10 @@ pub struct FeedbackInput {
     /// Optional, at most 500 characters.
     #[serde(default)]
     pub comment: String,
+    /// Required from a kiosk: the phone number or card the customer gave there, which must
+    /// be the visit's customer's (a kiosk rates only the visit of the customer at hand).
+    #[serde(default)]
+    pub by: Option<KioskIdentify>,
 }
 
 impl FeedbackInput {
@@ -316,6 +320,7 @@ impl FeedbackInput {
             environment: score("environment", self.environment)?,
             recommend: recommend(self.recommend)?,
             comment: comment(&self.comment)?,
+            by: self.by.clone(),
         })
     }
 }

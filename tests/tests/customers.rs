@@ -387,6 +387,7 @@ async fn erase_removes_personal_data_and_keeps_totals() {
         environment: 2,
         recommend: 7,
         comment: "王芳，住朝阳区，下次还找 Tony".into(),
+        by: None,
     };
     let rated = m.feedback(&rating, None).await.expect("rated");
     let export = m.export_customer(c.id).await.expect("export");
@@ -479,6 +480,7 @@ async fn erasing_a_merged_customer_forgets_the_duplicate_too() {
         environment: 5,
         recommend: 10,
         comment: "王芳芳 13911112222".into(),
+        by: None,
     };
     let rated = m.feedback(&rating, None).await.expect("rated");
     m.merge_customers(keep.id, dup.id, None)

@@ -29,6 +29,15 @@ fn rating(ticket_id: u64, overall: u8, recommend: u8, comment: &str) -> Feedback
         environment: 3,
         recommend,
         comment: comment.into(),
+        by: None,
+    }
+}
+
+/// `f` as sent from the kiosk by the customer who identified with `phone`.
+fn from_door(phone: &str, f: FeedbackInput) -> FeedbackInput {
+    FeedbackInput {
+        by: Some(at_door(phone)),
+        ..f
     }
 }
 
@@ -178,7 +187,18 @@ async fn a_finished_visit_is_rated_once_at_the_kiosk() {
     );
 
     // The failed attempts were not remembered: the same key now rates the visit.
+    // The kiosk must name the visit's customer, as they identified at it.
     let input = rating(ticket.id, 5, 10, "  Tony 剪得很好，下次还来  ");
+    assert_err(kiosk.feedback(&input, None).await, 403, "not_your_visit");
+    let (_, other) = walk_in_customer(&srv, "李娜").await;
+    for who in [other.as_str(), "13900000000"] {
+        assert_err(
+            kiosk.feedback(&from_door(who, input.clone()), None).await,
+            403,
+            "not_your_visit",
+        );
+    }
+    let input = from_door(&p, input);
     let first = kiosk
         .feedback(&input, Some("rate-wang"))
         .await
@@ -337,7 +357,7 @@ async fn the_kiosk_rates_only_todays_visits_staff_also_older_ones() {
     let who = kiosk.kiosk_identify(&at_door(&p)).await.expect("identify");
     assert_eq!(who.to_rate.map(|v| v.ticket_id), Some(now.id));
     let rated = kiosk
-        .feedback(&rating(now.id, 4, 8, ""), Some("rate-old"))
+        .feedback(&from_door(&p, rating(now.id, 4, 8, "")), Some("rate-old"))
         .await
         .expect("today's visit rated at the kiosk");
     assert_eq!(rated.day, today(&srv));
@@ -385,13 +405,13 @@ async fn only_the_latest_unrated_visit_of_today_is_offered() {
     let who = kiosk.kiosk_identify(&at_door(&p)).await.expect("identify");
     assert_eq!(offered(who), Some((afternoon.id, Some("Amy".into()))));
     kiosk
-        .feedback(&rating(afternoon.id, 4, 8, ""), None)
+        .feedback(&from_door(&p, rating(afternoon.id, 4, 8, "")), None)
         .await
         .expect("rated");
     let who = kiosk.kiosk_identify(&at_door(&p)).await.expect("identify");
     assert_eq!(offered(who), Some((morning.id, Some("Tony".into()))));
     kiosk
-        .feedback(&rating(morning.id, 4, 8, ""), None)
+        .feedback(&from_door(&p, rating(morning.id, 4, 8, "")), None)
         .await
         .expect("rated");
     let who = kiosk.kiosk_identify(&at_door(&p)).await.expect("identify");
@@ -541,7 +561,7 @@ async fn erasing_a_customer_blanks_their_comments_but_keeps_the_scores() {
         }
         let comment = format!("我是{name}，电话 {p}");
         let f = kiosk
-            .feedback(&rating(t.id, 4, 7, &comment), None)
+            .feedback(&from_door(&p, rating(t.id, 4, 7, &comment)), None)
             .await
             .expect("rated");
         rated.push((c.id, f));

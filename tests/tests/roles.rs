@@ -228,7 +228,9 @@ async fn attempt(
             ),
         ],
         Action::FeedbackWrite => {
-            let ticket = finished_ticket(m, fresh().await).await;
+            let who = new_customer().await;
+            let ticket = finished_ticket(m, who.id).await;
+            // As the customer identified at the door (a kiosk must say; staff may).
             let rating = FeedbackInput {
                 ticket_id: ticket,
                 overall: 5,
@@ -237,6 +239,10 @@ async fn attempt(
                 environment: 4,
                 recommend: 9,
                 comment: String::new(),
+                by: Some(KioskIdentify {
+                    phone: who.phone.map(|p| p.to_string()),
+                    card: None,
+                }),
             };
             vec![("POST /feedback", unit(c.feedback(&rating, None).await))]
         }

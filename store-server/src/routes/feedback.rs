@@ -14,7 +14,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Duration;
 use redb::ReadableDatabase;
-use salon_shared::api::{ErrorBody, Feedback, FeedbackInput, PeriodQuery, TicketState};
+use salon_shared::api::{
+    CheckInCustomer, ErrorBody, Feedback, FeedbackInput, PeriodQuery, TicketState,
+};
 use salon_shared::{Action, CustomerId, Role};
 
 /// Rate a finished visit: every score 1–5, `recommend` 0–10, an optional comment of at most
@@ -88,6 +90,30 @@ fn rate(
             "already_rated",
             format!("ticket {} was already rated", ticket.number),
         ));
+    }
+    // Last of the checks, so the answers above stay the same for every caller: the kiosk
+    // must name the visit's customer by the phone or card they gave it, or it could read
+    // any of today's visits (whose customer and stylist the answer tells).
+    if from_kiosk {
+        let not_yours = || {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_your_visit",
+                "the kiosk rates only the visit of the customer who identified at it",
+            )
+        };
+        let by = input.by.as_ref().ok_or_else(not_yours)?;
+        let who = CheckInCustomer {
+            phone: by.phone.clone(),
+            card: by.card.clone(),
+            ..Default::default()
+        };
+        match super::queue::resolve_customer(tx, &who, None) {
+            Ok(c) if c.id == ticket.customer_id => {}
+            Ok(_) => return Err(not_yours()),
+            Err(e) if e.status == StatusCode::NOT_FOUND => return Err(not_yours()),
+            Err(e) => return Err(e),
+        }
     }
     let f = Feedback {
         ticket_id: ticket.id,

@@ -186,7 +186,7 @@ pub async fn checkin_quote(
 }
 
 /// Finds the customer checking in, registering them when asked.
-fn resolve_customer(
+pub(crate) fn resolve_customer(
     tx: &mut Tx,
     c: &CheckInCustomer,
     draft: Option<&Customer>,

@@ -145,6 +145,16 @@ impl App {
         srv: &crate::TestServer,
         idle: Duration,
     ) -> (App, tempfile::TempDir) {
+        App::new_kiosk_via(rt, srv, &srv.base, idle).await
+    }
+
+    /// A kiosk paired with `srv` that reaches it at `base` (e.g. through a relay).
+    pub async fn new_kiosk_via(
+        rt: &tokio::runtime::Handle,
+        srv: &crate::TestServer,
+        base: &str,
+        idle: Duration,
+    ) -> (App, tempfile::TempDir) {
         let s = srv.state.clone();
         let token = net(rt, async move {
             store_server::routes::devices::device_token(&s, "door kiosk", Role::Kiosk)
@@ -153,7 +163,7 @@ impl App {
         })
         .await;
         let dir = tempfile::tempdir().expect("data dir");
-        let app = App::paired(rt, dir.path(), &srv.base, &token, Role::Kiosk, idle).await;
+        let app = App::paired(rt, dir.path(), base, &token, Role::Kiosk, idle).await;
         app.on("welcome").await;
         (app, dir)
     }
@@ -202,6 +212,14 @@ impl App {
             }
             pause(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Waits until the screen shows the problem with `code`.
+    pub async fn problem(&self, code: &str) {
+        self.until(&format!("problem {code}"), |a| {
+            a.kiosk().get_problem() == code
+        })
+        .await;
     }
 
     /// Waits for `screen` and for the answer to the last tap to be shown.

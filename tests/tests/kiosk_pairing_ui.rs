@@ -49,10 +49,7 @@ fn a_new_kiosk_finds_the_store_and_pairs() {
         })
         .await;
         app.tap("pair");
-        app.until("a wrong code is refused", |a| {
-            a.kiosk().get_problem() == "pair_failed"
-        })
-        .await;
+        app.problem("pair_failed").await;
         assert_eq!(app.screen(), "connect");
         for d in code.chars() {
             app.tap(&format!("key {d}"));

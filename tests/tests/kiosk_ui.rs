@@ -42,10 +42,6 @@ fn kiosk_screens_against_a_real_server() {
     }
 }
 
-async fn kiosk_app(srv: &TestServer, h: &Handle, idle: Duration) -> (App, tempfile::TempDir) {
-    App::new_kiosk(h, srv, idle).await
-}
-
 async fn pick_first_service_and_stylists(app: &App) {
     app.choose_first_service().await;
     assert!(app.has("stylist next available"));
@@ -56,35 +52,26 @@ async fn pick_first_service_and_stylists(app: &App) {
 }
 
 async fn register_then_return(srv: &TestServer, h: &Handle) {
-    let (app, _dir) = kiosk_app(srv, h, IDLE).await;
+    let (app, _dir) = App::new_kiosk(h, srv, IDLE).await;
     app.until("online", |a| a.kiosk().get_online()).await;
     app.tap("check in");
     app.on("phone").await;
     let number = phone();
     app.tap("key 5");
     app.tap("ok");
-    app.until("a bad number is refused", |a| {
-        a.kiosk().get_problem() == "phone_invalid"
-    })
-    .await;
+    app.problem("phone_invalid").await;
     assert!(app.has("problem"), "the problem is shown");
     app.tap("key back");
     app.type_digits(&number).await;
     app.tap("ok");
     app.on("register").await;
     app.tap("register");
-    app.until("a name is asked for", |a| {
-        a.kiosk().get_problem() == "need_name"
-    })
-    .await;
+    app.problem("need_name").await;
     app.tap("surname 王");
     app.tap("title ms");
     app.tap("birthday year up");
     app.tap("register");
-    app.until("consent is asked for", |a| {
-        a.kiosk().get_problem() == "need_consent"
-    })
-    .await;
+    app.problem("need_consent").await;
     app.tap("consent");
     app.tap("register");
     pick_first_service_and_stylists(&app).await;
@@ -127,15 +114,12 @@ async fn register_then_return(srv: &TestServer, h: &Handle) {
     pick_first_service_and_stylists(&app).await;
     assert_eq!(app.kiosk().get_greeting(), "王女士");
     app.tap("stylist next available");
-    app.until("a second ticket is refused", |a| {
-        a.kiosk().get_problem() == "already_checked_in"
-    })
-    .await;
+    app.problem("already_checked_in").await;
     assert_eq!(app.screen(), "stylist");
 }
 
 async fn card_scan_and_walk_away(srv: &TestServer, h: &Handle) {
-    let (app, _dir) = kiosk_app(srv, h, IDLE).await;
+    let (app, _dir) = App::new_kiosk(h, srv, IDLE).await;
     let m = srv.manager.clone();
     let card = net(h, async move {
         let c = add(&m, &customer("赵敏", &phone())).await;
@@ -167,15 +151,12 @@ async fn card_scan_and_walk_away(srv: &TestServer, h: &Handle) {
 
     // A card the store does not know falls back to the keypad.
     app.scan("8899000077");
-    app.until("unknown card", |a| {
-        a.kiosk().get_problem() == "card_unknown"
-    })
-    .await;
+    app.problem("card_unknown").await;
     assert_eq!(app.screen(), "phone");
 }
 
 async fn feedback_after_the_visit(srv: &TestServer, h: &Handle) {
-    let (app, _dir) = kiosk_app(srv, h, IDLE).await;
+    let (app, _dir) = App::new_kiosk(h, srv, IDLE).await;
     let m = srv.manager.clone();
     let number = phone();
     let p = number.clone();
@@ -212,10 +193,7 @@ async fn feedback_after_the_visit(srv: &TestServer, h: &Handle) {
     app.tap("service 4");
     app.tap("stylist 5");
     app.tap("send rating");
-    app.until("every question is needed", |a| {
-        a.kiosk().get_problem() == "need_ratings"
-    })
-    .await;
+    app.problem("need_ratings").await;
     app.tap("environment 4");
     app.tap("recommend 9");
     app.tap("phrase 0");
@@ -248,7 +226,7 @@ async fn feedback_after_the_visit(srv: &TestServer, h: &Handle) {
 }
 
 async fn booked_customer(srv: &TestServer, h: &Handle) {
-    let (app, _dir) = kiosk_app(srv, h, IDLE).await;
+    let (app, _dir) = App::new_kiosk(h, srv, IDLE).await;
     let m = srv.manager.clone();
     let number = phone();
     let p = number.clone();
@@ -288,7 +266,7 @@ async fn booked_customer(srv: &TestServer, h: &Handle) {
 }
 
 async fn inactivity_forgets_the_customer(srv: &TestServer, h: &Handle) {
-    let (app, _dir) = kiosk_app(srv, h, Duration::from_secs(1)).await;
+    let (app, _dir) = App::new_kiosk(h, srv, Duration::from_secs(1)).await;
     app.tap("check in");
     app.on("phone").await;
     app.type_digits("138").await;
@@ -350,16 +328,7 @@ impl Relay {
 async fn network_drop_keeps_the_check_in(srv: &TestServer, h: &Handle) {
     let target = srv.base.clone();
     let relay = net(h, Relay::start(target)).await;
-    let s = srv.state.clone();
-    let token = net(h, async move {
-        store_server::routes::devices::device_token(&s, "relayed kiosk", Role::Kiosk)
-            .await
-            .expect("kiosk token")
-    })
-    .await;
-    let dir = tempfile::tempdir().expect("data dir");
-    let app = App::paired(h, dir.path(), &relay.base, &token, Role::Kiosk, IDLE).await;
-    app.on("welcome").await;
+    let (app, dir) = App::new_kiosk_via(h, srv, &relay.base, IDLE).await;
     app.until("online", |a| a.kiosk().get_online()).await;
     let m = srv.manager.clone();
     let number = phone();

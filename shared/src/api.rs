@@ -9,6 +9,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+mod sales;
+pub use sales::*;
+
 pub use crate::customer::CustomerPatch;
 pub use crate::service::ServiceInput;
 pub use crate::staff::StaffInput;

@@ -2,10 +2,15 @@
 //! that finds the server on the LAN. Used by the apps and by the end-to-end tests.
 
 use crate::api::*;
+use crate::bill::Bill;
+use crate::coupon::{CouponDef, CouponDefInput};
 use crate::customer::NewCustomer;
+use crate::ledger::{PackagePlan, PackagePlanInput};
 use crate::service::Service;
 use crate::staff::StaffView;
+use crate::{CheckoutId, CouponDefId, ProductId};
 use crate::{Customer, CustomerId, DeviceId, MemberCard, Role, ServiceId, StaffId};
+use chrono::NaiveDate;
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -108,7 +113,9 @@ impl Client {
         b
     }
 
-    async fn send<T: DeserializeOwned>(&self, b: reqwest::RequestBuilder) -> Result<T> {
+    /// Sends a request and returns the body of a successful answer; an error answer becomes
+    /// `ClientError::Api` with its code.
+    async fn send_raw(&self, b: reqwest::RequestBuilder) -> Result<(StatusCode, Vec<u8>)> {
         let resp = b
             .send()
             .await
@@ -132,6 +139,11 @@ impl Client {
                 },
             });
         }
+        Ok((status, bytes.to_vec()))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, b: reqwest::RequestBuilder) -> Result<T> {
+        let (status, bytes) = self.send_raw(b).await?;
         let bytes = if status == StatusCode::NO_CONTENT || bytes.is_empty() {
             &b"null"[..]
         } else {
@@ -546,6 +558,171 @@ impl Client {
     ) -> Result<AppointmentSettings> {
         self.write(Method::PUT, "/settings/appointments", s, None)
             .await
+    }
+
+    // ---- products, service records ----
+
+    pub async fn create_product(&self, p: &ProductInput) -> Result<Product> {
+        self.write(Method::POST, "/products", p, None).await
+    }
+
+    pub async fn products(&self) -> Result<Vec<Product>> {
+        self.get("/products").await
+    }
+
+    pub async fn move_stock(
+        &self,
+        id: ProductId,
+        m: &StockInput,
+        key: Option<&str>,
+    ) -> Result<Product> {
+        self.write(Method::POST, &format!("/products/{id}/stock"), m, key)
+            .await
+    }
+
+    pub async fn stock_moves(&self, id: ProductId) -> Result<Vec<StockMove>> {
+        self.get(&format!("/products/{id}/stock")).await
+    }
+
+    pub async fn record_visit(
+        &self,
+        ticket: u64,
+        v: &VisitInput,
+        key: Option<&str>,
+    ) -> Result<Visit> {
+        self.write(Method::PUT, &format!("/visits/{ticket}"), v, key)
+            .await
+    }
+
+    pub async fn visit(&self, ticket: u64) -> Result<Visit> {
+        self.get(&format!("/visits/{ticket}")).await
+    }
+
+    // ---- checkout ----
+
+    pub async fn checkout_preview(&self, c: &CheckoutInput) -> Result<Bill> {
+        self.write(Method::POST, "/checkouts/preview", c, None)
+            .await
+    }
+
+    pub async fn checkout(&self, c: &CheckoutInput, key: Option<&str>) -> Result<Checkout> {
+        self.write(Method::POST, "/checkouts", c, key).await
+    }
+
+    pub async fn checkout_get(&self, id: CheckoutId) -> Result<CheckoutView> {
+        self.get(&format!("/checkouts/{id}")).await
+    }
+
+    pub async fn checkouts(&self, day: Option<NaiveDate>) -> Result<Vec<CheckoutView>> {
+        self.send(
+            self.builder(Method::GET, "/checkouts")
+                .query(&DayQuery { day }),
+        )
+        .await
+    }
+
+    pub async fn refund(&self, id: CheckoutId, reason: &str, key: Option<&str>) -> Result<Refund> {
+        let body = RefundInput {
+            reason: reason.into(),
+        };
+        self.write(Method::POST, &format!("/checkouts/{id}/refund"), &body, key)
+            .await
+    }
+
+    /// The printable receipt text.
+    pub async fn receipt(&self, id: CheckoutId) -> Result<String> {
+        let (_, bytes) = self
+            .send_raw(self.builder(Method::GET, &format!("/checkouts/{id}/receipt")))
+            .await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    pub async fn cash_up(&self, day: Option<NaiveDate>) -> Result<CashUp> {
+        self.send(
+            self.builder(Method::GET, "/reports/cash-up")
+                .query(&DayQuery { day }),
+        )
+        .await
+    }
+
+    // ---- members ----
+
+    pub async fn member_settings(&self) -> Result<MemberSettings> {
+        self.get("/settings/members").await
+    }
+
+    pub async fn put_member_settings(&self, m: &MemberSettings) -> Result<MemberSettings> {
+        self.write(Method::PUT, "/settings/members", m, None).await
+    }
+
+    pub async fn top_up(
+        &self,
+        customer: CustomerId,
+        t: &TopUpInput,
+        key: Option<&str>,
+    ) -> Result<Checkout> {
+        self.write(
+            Method::POST,
+            &format!("/customers/{customer}/top-ups"),
+            t,
+            key,
+        )
+        .await
+    }
+
+    pub async fn create_package_plan(&self, p: &PackagePlanInput) -> Result<PackagePlan> {
+        self.write(Method::POST, "/package-plans", p, None).await
+    }
+
+    pub async fn package_plans(&self) -> Result<Vec<PackagePlan>> {
+        self.get("/package-plans").await
+    }
+
+    pub async fn sell_package(
+        &self,
+        customer: CustomerId,
+        p: &PackageSaleInput,
+        key: Option<&str>,
+    ) -> Result<Checkout> {
+        self.write(
+            Method::POST,
+            &format!("/customers/{customer}/packages"),
+            p,
+            key,
+        )
+        .await
+    }
+
+    pub async fn create_coupon_def(&self, d: &CouponDefInput) -> Result<CouponDef> {
+        self.write(Method::POST, "/coupon-defs", d, None).await
+    }
+
+    pub async fn coupon_defs(&self) -> Result<Vec<CouponDef>> {
+        self.get("/coupon-defs").await
+    }
+
+    pub async fn issue_coupon(
+        &self,
+        customer: CustomerId,
+        def_id: CouponDefId,
+        key: Option<&str>,
+    ) -> Result<CouponView> {
+        let body = IssueCoupon { def_id };
+        self.write(
+            Method::POST,
+            &format!("/customers/{customer}/coupons"),
+            &body,
+            key,
+        )
+        .await
+    }
+
+    pub async fn overview(&self, customer: CustomerId) -> Result<CustomerOverview> {
+        self.get(&format!("/customers/{customer}/overview")).await
+    }
+
+    pub async fn ledgers(&self, customer: CustomerId) -> Result<Ledgers> {
+        self.get(&format!("/customers/{customer}/ledgers")).await
     }
 
     // ---- live events ----

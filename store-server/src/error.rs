@@ -82,6 +82,29 @@ impl From<DomainError> for ApiError {
     }
 }
 
+impl From<salon_shared::bill::BillError> for ApiError {
+    fn from(e: salon_shared::bill::BillError) -> Self {
+        use salon_shared::bill::BillError as B;
+        let status = match e {
+            B::BalanceInsufficient { .. } | B::PointsInsufficient { .. } => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let err = ApiError::new(status, e.code(), e.to_string());
+        match e {
+            B::PointsExceedDue { max } => {
+                err.with_details(serde_json::json!({ "max_points": max }))
+            }
+            _ => err,
+        }
+    }
+}
+
+impl From<salon_shared::coupon::CouponRefusal> for ApiError {
+    fn from(e: salon_shared::coupon::CouponRefusal) -> Self {
+        ApiError::conflict(e.code(), e.to_string())
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         ApiError::internal(&e.to_string())

@@ -81,6 +81,22 @@ pub fn open_with_offset(
         store::open(&path).with_context(|| format!("cannot open store file {}", path.display()))?,
     );
     let info = init_meta(&db, store_name, fallback_name, utc_offset)?;
+    // Every cached balance must equal its ledger (MEM-3). Checked beside the start, not
+    // before it, so a big store still opens at once; a mismatch is logged loudly.
+    let check = db.clone();
+    std::thread::spawn(move || {
+        let wrong = check
+            .begin_read()
+            .map_err(store::StoreError::from)
+            .and_then(|r| routes::members::verify_ledgers(&r));
+        match wrong {
+            Ok(w) if w.is_empty() => tracing::debug!("ledgers balance"),
+            Ok(w) => w
+                .iter()
+                .for_each(|m| tracing::error!("ledger mismatch: {m}")),
+            Err(e) => tracing::error!("ledger check failed: {e}"),
+        }
+    });
     let writer = Writer::start(db.clone());
     let (stop_tx, stopping) = watch::channel(false);
     let state = AppState {

@@ -206,6 +206,55 @@ pub mod tables {
     pub const FEEDBACK_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
         TableDefinition::new("feedback_by_customer");
 
+    // ---- money (PAY, MEM, CPN, REC) ----
+    pub const PRODUCTS: Records<u64, salon_shared::api::Product> = Records::new("products");
+    /// (product id, seq) → one stock movement (INV-2).
+    pub const STOCK_MOVES: Records<(u64, u64), salon_shared::api::StockMove> =
+        Records::new("stock_moves");
+    /// Ticket id → the service record of that visit (REC-1).
+    pub const VISITS: Records<u64, salon_shared::api::Visit> = Records::new("visits");
+    /// (customer id, ticket id).
+    pub const VISITS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+        TableDefinition::new("visits_by_customer");
+    /// Customer id → cached balances; always equal to the sums of the ledgers below.
+    pub const WALLETS: Records<u64, crate::routes::members::Wallet> = Records::new("wallets");
+    /// (customer id, seq) → a stored-value movement (MEM-3).
+    pub const VALUE_LEDGER: Records<(u64, u64), salon_shared::ledger::ValueEntry> =
+        Records::new("value_ledger");
+    /// (customer id, seq) → a points movement (MEM-4).
+    pub const POINTS_LEDGER: Records<(u64, u64), salon_shared::ledger::PointsEntry> =
+        Records::new("points_ledger");
+    pub const PACKAGE_PLANS: Records<u64, salon_shared::ledger::PackagePlan> =
+        Records::new("package_plans");
+    pub const PACKAGES: Records<u64, salon_shared::ledger::Package> = Records::new("packages");
+    /// (customer id, package id).
+    pub const PACKAGES_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+        TableDefinition::new("packages_by_customer");
+    /// (package id, seq) → a package use movement (MEM-5).
+    pub const PACKAGE_LEDGER: Records<(u64, u64), salon_shared::ledger::PackageEntry> =
+        Records::new("package_ledger");
+    pub const COUPON_DEFS: Records<u64, salon_shared::coupon::CouponDef> =
+        Records::new("coupon_defs");
+    pub const COUPONS: Records<u64, salon_shared::coupon::Coupon> = Records::new("coupons");
+    /// (customer id, coupon id).
+    pub const COUPONS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+        TableDefinition::new("coupons_by_customer");
+    pub const CHECKOUTS: Records<u64, salon_shared::api::Checkout> = Records::new("checkouts");
+    /// (store-local day, checkout id), for the cash-up.
+    pub const CHECKOUTS_BY_DAY: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("checkouts_by_day");
+    /// (customer id, checkout id).
+    pub const CHECKOUTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+        TableDefinition::new("checkouts_by_customer");
+    /// Ticket id → the checkout that paid for the visit: one per visit.
+    pub const CHECKOUT_BY_TICKET: TableDefinition<u64, u64> =
+        TableDefinition::new("checkout_by_ticket");
+    /// Checkout id → its refund: at most one, and the checkout itself is never edited.
+    pub const REFUNDS: Records<u64, salon_shared::api::Refund> = Records::new("refunds");
+    /// (store-local day of the refund, checkout id).
+    pub const REFUNDS_BY_DAY: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("refunds_by_day");
+
     pub const DEVICES: Records<u64, DeviceRecord> = Records::new("devices");
     /// SHA-256 of a device token → device id. Tokens themselves are never stored.
     pub const DEVICE_BY_TOKEN: TableDefinition<&str, u64> = TableDefinition::new("device_by_token");
@@ -285,6 +334,26 @@ fn create_tables(w: &WriteTransaction) -> Result<(), StoreError> {
     w.open_table(FEEDBACK.definition())?;
     w.open_table(FEEDBACK_BY_DAY)?;
     w.open_table(FEEDBACK_BY_CUSTOMER)?;
+    w.open_table(PRODUCTS.definition())?;
+    w.open_table(STOCK_MOVES.definition())?;
+    w.open_table(VISITS.definition())?;
+    w.open_table(WALLETS.definition())?;
+    w.open_table(VALUE_LEDGER.definition())?;
+    w.open_table(POINTS_LEDGER.definition())?;
+    w.open_table(PACKAGE_PLANS.definition())?;
+    w.open_table(PACKAGES.definition())?;
+    w.open_table(PACKAGE_LEDGER.definition())?;
+    w.open_table(COUPON_DEFS.definition())?;
+    w.open_table(COUPONS.definition())?;
+    w.open_table(CHECKOUTS.definition())?;
+    w.open_table(REFUNDS.definition())?;
+    w.open_table(VISITS_BY_CUSTOMER)?;
+    w.open_table(PACKAGES_BY_CUSTOMER)?;
+    w.open_table(COUPONS_BY_CUSTOMER)?;
+    w.open_table(CHECKOUTS_BY_DAY)?;
+    w.open_table(CHECKOUTS_BY_CUSTOMER)?;
+    w.open_table(CHECKOUT_BY_TICKET)?;
+    w.open_table(REFUNDS_BY_DAY)?;
     Ok(())
 }
 
@@ -409,6 +478,54 @@ pub fn ids_under_id(
     let mut out = Vec::new();
     for item in t.range((key, 0u64)..=(key, u64::MAX))? {
         out.push(item?.0.value().1);
+    }
+    Ok(out)
+}
+
+/// Files `(a, b)` in a two-number index.
+pub fn link(
+    w: &WriteTransaction,
+    def: TableDefinition<'static, (u64, u64), ()>,
+    a: u64,
+    b: u64,
+) -> Result<(), StoreError> {
+    w.open_table(def)?.insert((a, b), ())?;
+    Ok(())
+}
+
+/// Removes `(a, b)` from a two-number index.
+pub fn unlink(
+    w: &WriteTransaction,
+    def: TableDefinition<'static, (u64, u64), ()>,
+    a: u64,
+    b: u64,
+) -> Result<(), StoreError> {
+    w.open_table(def)?.remove((a, b))?;
+    Ok(())
+}
+
+/// Files `id` under `day` in a `(day, id)` index.
+pub fn link_day(
+    w: &WriteTransaction,
+    def: TableDefinition<'static, (&'static str, u64), ()>,
+    day: chrono::NaiveDate,
+    id: u64,
+) -> Result<(), StoreError> {
+    let day = day.to_string();
+    w.open_table(def)?.insert((day.as_str(), id), ())?;
+    Ok(())
+}
+
+/// Every record keyed `(key, …)` in a table keyed by two numbers, in order.
+pub fn records_under<T: Serialize + DeserializeOwned>(
+    txn: &impl Txn,
+    records: &Records<(u64, u64), T>,
+    key: u64,
+) -> Result<Vec<T>, StoreError> {
+    let t = txn.open(records.definition())?;
+    let mut out = Vec::new();
+    for item in t.range((key, 0u64)..=(key, u64::MAX))? {
+        out.push(records.decode(item?.1.value())?);
     }
     Ok(out)
 }

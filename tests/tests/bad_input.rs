@@ -26,6 +26,18 @@ POST  /pairing-codes            M {"role":"kiosk"}
 POST  /pair                     A {"code":"000000","device_name":"x"}
 POST  /sessions                 M {"staff_id":{STAFF},"pin":"2468"}
 POST  /feedback                 K {"ticket_id":{DONE},"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9}
+POST  /products                 M {"name":"洗发水","price":"60"}
+POST  /products/{PROD}/stock    M {"reason":"receive","qty":5}
+PUT   /visits/{DONE}            M {"services":[{SVC}]}
+POST  /checkouts/preview        M {"customer_id":{F},"items":[{"type":"product","id":{PROD},"qty":1}]}
+POST  /checkouts                M {"customer_id":{F},"items":[{"type":"product","id":{PROD},"qty":1}],"tenders":[{"method":"cash","amount":"60"}]}
+POST  /checkouts/{CO}/refund    M {"reason":"换卡"}
+PUT   /settings/members         M {SETTINGS}
+POST  /customers/{F}/top-ups    M {"amount":"100","tenders":[{"method":"cash","amount":"100"}]}
+POST  /package-plans            M {"name":"洗吹10次","service_id":{SVC},"uses":10,"price":"320"}
+POST  /customers/{F}/packages   M {"plan_id":{PLAN},"tenders":[{"method":"cash","amount":"320"}]}
+POST  /coupon-defs              M {"name":"满100减20","kind":{"kind":"threshold","min_spend":"100","off":"20"},"valid_from":"2026-01-01","valid_to":"2027-01-01"}
+POST  /customers/{F}/coupons    M {"def_id":{DEF}}
 "#;
 
 /// Routes taking an id in the path: each gets ids that are not ids, and ids that are not there.
@@ -38,6 +50,12 @@ POST  /services/{id}/retire     M null
 POST  /services/{id}/restore    M null
 PUT   /staff/{id}               M {"name":"小美","role":"stylist","level":"junior","pin":"1357"}
 POST  /devices/{id}/revoke      M null
+POST  /products/{id}/stock      M {"reason":"receive","qty":5}
+PUT   /visits/{id}              M {"services":[{SVC}]}
+POST  /checkouts/{id}/refund    M {"reason":"换卡"}
+POST  /customers/{id}/top-ups   M {"amount":"100","tenders":[{"method":"cash","amount":"100"}]}
+POST  /customers/{id}/packages  M {"plan_id":{PLAN},"tenders":[{"method":"cash","amount":"320"}]}
+POST  /customers/{id}/coupons   M {"def_id":{DEF}}
 "#;
 
 /// Domain-level mistakes: method, path, caller, expected status, body. `{REP:c:n}` is the
@@ -125,6 +143,49 @@ POST  /feedback           K 422 {"ticket_id":"x","overall":5,"service":5,"stylis
 POST  /feedback           K 422 {"ticket_id":{DONE},"overall":5}
 POST  /feedback           K 404 {"ticket_id":999999,"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9}
 POST  /feedback           K 409 {"ticket_id":{OPEN},"overall":5,"service":5,"stylist":5,"environment":5,"recommend":9}
+POST  /products           M 422 {"name":"洗发水","price":"-1"}
+POST  /products           M 422 {"name":"","price":"60"}
+POST  /products           M 422 {"name":"洗发水","price":"60","barcode":"x"}
+POST  /products/{PROD}/stock M 422 {"reason":"sell","qty":5}
+POST  /products/{PROD}/stock M 422 {"reason":"receive","qty":0}
+POST  /products/{PROD}/stock M 422 {"reason":"receive","qty":100001}
+POST  /products/{PROD}/stock M 422 {"reason":"receive","qty":"5"}
+POST  /products/{PROD}/stock M 409 {"reason":"adjust","qty":-1}
+PUT   /visits/{OPEN}      M 409 {"services":[{SVC}]}
+PUT   /visits/{DONE}      M 422 {"services":[]}
+PUT   /visits/{DONE}      M 422 {"services":[999999]}
+PUT   /visits/{DONE}      M 422 {"services":[{SVC}],"products_used":[{"product_id":{PROD},"qty":0}]}
+PUT   /visits/{DONE}      M 409 {"services":[{SVC}],"products_used":[{"product_id":{PROD},"qty":1}]}
+PUT   /visits/{DONE}      M 422 {"services":[{SVC}],"formulas":[{"kind":"colour","text":""}]}
+PUT   /visits/{DONE}      M 422 {"services":[{SVC}],"notes":"{REP:n:1001}"}
+POST  /checkouts          M 422 {"customer_id":{F},"items":[],"tenders":[]}
+POST  /checkouts          M 422 {"customer_id":{F},"items":[{"type":"product","id":{PROD},"qty":1}],"tenders":[{"method":"cash","amount":"-60"}]}
+POST  /checkouts          M 422 {"customer_id":{F},"items":[{"type":"product","id":{PROD},"qty":-1}],"tenders":[]}
+POST  /checkouts          M 422 {"customer_id":{F},"items":[{"type":"product","id":{PROD},"qty":100}],"tenders":[]}
+POST  /checkouts          M 422 {"customer_id":{F},"items":[{"type":"spell","id":1,"qty":1}],"tenders":[]}
+POST  /checkouts          M 422 {"customer_id":{F},"items":[{"type":"service","id":999999,"qty":1}],"tenders":[]}
+POST  /checkouts          M 404 {"customer_id":999999,"items":[{"type":"product","id":{PROD},"qty":1}],"tenders":[]}
+POST  /checkouts          M 409 {"customer_id":{F},"points":1,"items":[{"type":"product","id":{PROD},"qty":1}],"tenders":[{"method":"cash","amount":"60"}]}
+POST  /checkouts          M 422 {"customer_id":{F},"items":[{"type":"product","id":{PROD},"qty":1}],"tenders":[{"method":"mobile","amount":"60"}]}
+POST  /checkouts          M 409 {"customer_id":{F},"items":[{"type":"product","id":{PROD},"qty":1}],"tenders":[{"method":"cash","amount":"60"}]}
+POST  /checkouts          M 409 {"customer_id":{F},"items":[{"type":"product","id":{PROD},"qty":1}],"tenders":[{"method":"stored_value","amount":"60"}]}
+POST  /checkouts          M 409 {"ticket_id":{OPEN},"items":[{"type":"service","id":{SVC},"qty":1}],"tenders":[]}
+POST  /checkouts/{CO}/refund M 422 {"reason":""}
+POST  /checkouts/{CO}/refund M 409 {"reason":"再退一次"}
+POST  /customers/{F}/top-ups M 422 {"amount":"0","tenders":[]}
+POST  /customers/{F}/top-ups M 422 {"amount":"1e9","tenders":[{"method":"cash","amount":"100"}]}
+POST  /customers/{F}/top-ups M 422 {"amount":"100","tenders":[{"method":"stored_value","amount":"100"}]}
+POST  /customers/{F}/top-ups M 422 {"amount":"100","tenders":[{"method":"cash","amount":"99"}]}
+POST  /package-plans      M 422 {"name":"洗吹10次","service_id":{SVC},"uses":0,"price":"320"}
+POST  /package-plans      M 422 {"name":"洗吹10次","service_id":{SVC},"uses":10,"price":"0"}
+POST  /package-plans      M 422 {"name":"洗吹10次","service_id":999999,"uses":10,"price":"320"}
+POST  /customers/{F}/packages M 422 {"plan_id":999999,"tenders":[]}
+POST  /customers/{F}/packages M 409 {"plan_id":{PLAN},"tenders":[{"method":"stored_value","amount":"320"}]}
+POST  /coupon-defs        M 422 {"name":"满10减20","kind":{"kind":"threshold","min_spend":"10","off":"20"},"valid_from":"2026-01-01","valid_to":"2027-01-01"}
+POST  /coupon-defs        M 422 {"name":"零折","kind":{"kind":"percent","percent":0},"valid_from":"2026-01-01","valid_to":"2027-01-01"}
+POST  /coupon-defs        M 422 {"name":"倒序","kind":{"kind":"percent","percent":10},"valid_from":"2027-01-01","valid_to":"2026-01-01"}
+POST  /customers/{F}/coupons M 422 {"def_id":999999}
+PUT   /settings/members   M 422 {SETTINGS_BAD}
 "#;
 
 /// Bad prices and durations (whitespace-separated JSON values), each sent to POST /services
@@ -318,6 +379,13 @@ async fn snapshot(srv: &TestServer, f: salon_shared::CustomerId, card: &str) -> 
         "devices": devices,
         "feedback": m.feedback_list(&PeriodQuery::default()).await.expect("feedback"),
         "queue": m.queue(&QueueQuery { include_closed: true, ..Default::default() }).await.expect("queue").entries,
+        "checkouts": m.checkouts(None).await.expect("checkouts"),
+        "products": m.products().await.expect("products"),
+        "plans": m.package_plans().await.expect("plans"),
+        "coupon_defs": m.coupon_defs().await.expect("coupon defs"),
+        "settings": m.member_settings().await.expect("settings"),
+        "overview": m.overview(f).await.expect("overview"),
+        "ledgers": m.ledgers(f).await.expect("ledgers"),
     })
 }
 
@@ -362,6 +430,39 @@ async fn bad_writes_are_refused_and_change_nothing() {
         m.queue_move(done, a).await.expect("moved");
     }
     let open = visit(g.id).await;
+    // Money: a product with no stock, a package plan, a coupon, and a refunded top-up.
+    let prod = m
+        .create_product(&ProductInput {
+            name: "洗发水".into(),
+            brand: String::new(),
+            barcode: None,
+            price: money("60"),
+        })
+        .await
+        .expect("product");
+    let plan = m
+        .create_package_plan(&salon_shared::ledger::PackagePlanInput {
+            name: "洗吹10次".into(),
+            service_id: svc.id,
+            uses: 10,
+            price: money("320"),
+            valid_days: None,
+        })
+        .await
+        .expect("plan");
+    let def: salon_shared::coupon::CouponDefInput = serde_json::from_str(
+        r#"{"name":"满100减20","kind":{"kind":"threshold","min_spend":"100","off":"20"},"valid_from":"2026-01-01","valid_to":"2028-12-31"}"#,
+    )
+    .expect("coupon json");
+    let def = m.create_coupon_def(&def).await.expect("coupon def");
+    let top: TopUpInput =
+        serde_json::from_str(r#"{"amount":"100","tenders":[{"method":"cash","amount":"100"}]}"#)
+            .expect("top-up json");
+    let co = m.top_up(f.id, &top, None).await.expect("top-up");
+    m.refund(co.id, "换卡", None).await.expect("refunded");
+    let settings = MemberSettings::default();
+    let mut bad_settings = serde_json::to_value(&settings).expect("json");
+    bad_settings["tiers"]["rules"][1]["discount_percent"] = serde_json::json!("101");
     let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(2);
     let tags31: Vec<String> = (0..31).map(|i| format!("\"t{i}\"")).collect();
     let vars = [
@@ -374,6 +475,15 @@ async fn bad_writes_are_refused_and_change_nothing() {
         ("{TAGS31}", tags31.join(",")),
         ("{DONE}", done.to_string()),
         ("{OPEN}", open.to_string()),
+        ("{PROD}", prod.id.to_string()),
+        ("{PLAN}", plan.id.to_string()),
+        ("{DEF}", def.id.to_string()),
+        ("{CO}", co.id.to_string()),
+        ("{SETTINGS_BAD}", bad_settings.to_string()),
+        (
+            "{SETTINGS}",
+            serde_json::to_string(&settings).expect("json"),
+        ),
     ];
     let before = snapshot(&srv, f.id, &card).await;
 
@@ -426,7 +536,8 @@ async fn bad_queries_are_400_and_unknown_things_404() {
         /customers?source=tv /customers?visited_since=2020-13-01 /customers?min_spend=lots
         /customers?colour=red /audit?limit=0 /audit?limit=501 /audit?device_id=abc
         /audit?sneaky=1 /services?include_retired=maybe /customers/abc /customers/-1/history
-        /services/99999999999999999999999 /staff/1.5";
+        /services/99999999999999999999999 /staff/1.5 /checkouts/abc /checkouts?day=2026-13-01
+        /reports/cash-up?day=tomorrow /customers/abc/overview /visits/-1";
     let q65 = format!("/customers?q={}", "q".repeat(65));
     for p in bad.split_whitespace().map(String::from).chain([q65]) {
         let (status, v) = get(p.clone()).await;
@@ -434,7 +545,8 @@ async fn bad_queries_are_400_and_unknown_things_404() {
         error_code(&v);
     }
     let missing = "/customers/999999 /services/0 /staff/18446744073709551615 /cards/NOPE-000000
-        /no/such/route";
+        /no/such/route /checkouts/999999 /checkouts/999999/receipt /customers/999999/overview
+        /customers/999999/ledgers /visits/999999 /products/999999/stock";
     for p in missing.split_whitespace() {
         let (status, v) = get(p.to_string()).await;
         assert_eq!((status, error_code(&v).as_str()), (404, "not_found"), "{p}");

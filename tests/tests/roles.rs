@@ -80,6 +80,7 @@ async fn attempt(
                 "GET /customers/{id}/history",
                 unit(c.customer_history(f).await),
             ),
+            ("GET /customers/{id}/overview", unit(c.overview(f).await)),
         ],
         Action::CustomerSearch => {
             vec![("GET /customers", unit(c.search_customers(&q("8000")).await))]
@@ -246,6 +247,81 @@ async fn attempt(
             };
             vec![("POST /feedback", unit(c.feedback(&rating, None).await))]
         }
+        Action::VisitWrite => {
+            let ticket = finished_ticket(m, fresh().await).await;
+            let svc = m.services(false).await.expect("services")[0].id;
+            let record = VisitInput {
+                services: vec![svc],
+                ..Default::default()
+            };
+            vec![(
+                "PUT /visits/{id}",
+                unit(c.record_visit(ticket, &record, None).await),
+            )]
+        }
+        Action::Checkout => {
+            let svc = m.services(false).await.expect("services")[0].id;
+            let bill = CheckoutInput {
+                ticket_id: None,
+                customer_id: Some(f),
+                stylist: None,
+                items: vec![SaleItem::Service { id: svc, qty: 1 }],
+                use_packages: true,
+                coupon: None,
+                points: 0,
+                tenders: vec![],
+            };
+            vec![
+                (
+                    "POST /checkouts/preview",
+                    unit(c.checkout_preview(&bill).await),
+                ),
+                (
+                    "POST /customers/{id}/top-ups",
+                    unit(c.top_up(fresh().await, &ten_in_cash(), None).await),
+                ),
+            ]
+        }
+        Action::Refund => {
+            let paid = m
+                .top_up(fresh().await, &ten_in_cash(), None)
+                .await
+                .expect("top-up");
+            vec![(
+                "POST /checkouts/{id}/refund",
+                unit(c.refund(paid.id, "换卡", None).await),
+            )]
+        }
+        Action::CashUp => vec![
+            ("GET /reports/cash-up", unit(c.cash_up(None).await)),
+            ("GET /checkouts", unit(c.checkouts(None).await)),
+        ],
+        Action::SalesManage => {
+            let product = ProductInput {
+                name: "发蜡".into(),
+                brand: String::new(),
+                barcode: None,
+                price: money("45"),
+            };
+            vec![
+                ("POST /products", unit(c.create_product(&product).await)),
+                (
+                    "PUT /settings/members",
+                    unit(c.put_member_settings(&MemberSettings::default()).await),
+                ),
+            ]
+        }
+    }
+}
+
+fn ten_in_cash() -> TopUpInput {
+    TopUpInput {
+        amount: money("10"),
+        tenders: vec![salon_shared::bill::Tender {
+            method: salon_shared::bill::PayMethod::Cash,
+            amount: money("10"),
+            reference: None,
+        }],
     }
 }
 
@@ -306,6 +382,12 @@ async fn role_matrix_follows_the_permission_table() {
     let mut refused = 0;
     for role in Role::ALL {
         let c = srv.client(role).await;
+        // Money is taken by a signed-in staff member on a shared tablet.
+        let c = if allows(role, Action::StaffSignIn) {
+            c.sign_in(fx.staff, fx.pin).await.expect("signed in").1
+        } else {
+            c
+        };
         for action in Action::ALL {
             let allowed = allows(role, action);
             for (route, out) in attempt(&srv, &fx, &c, action).await {

@@ -88,10 +88,21 @@ pub enum Action {
     ReportRead,
     /// Record a customer's rating of their finished visit (CHK-6).
     FeedbackWrite,
+    /// Record what was done in a visit: services, products used, formulas, notes (REC-1).
+    VisitWrite,
+    /// Price and take payment for a bill, top up stored value, sell a package, hand a
+    /// customer a coupon, and see those receipts (PAY, MEM, CPN-2 for one customer).
+    Checkout,
+    /// Refund or void a paid bill (PAY-3).
+    Refund,
+    /// The day's cash-up per payment method (PAY-4).
+    CashUp,
+    /// Products and stock, package plans, coupon definitions and member rules.
+    SalesManage,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 31] = [
         Action::Events,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -118,6 +129,11 @@ impl Action {
         Action::AppointmentWrite,
         Action::ReportRead,
         Action::FeedbackWrite,
+        Action::VisitWrite,
+        Action::Checkout,
+        Action::Refund,
+        Action::CashUp,
+        Action::SalesManage,
     ];
 }
 
@@ -138,6 +154,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | NotifyManage
                 | ScheduleManage
                 | ReportRead
+                | SalesManage
         ),
         Role::Stylist => matches!(
             action,
@@ -155,6 +172,8 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ScheduleRead
                 | AppointmentWrite
                 | FeedbackWrite
+                | VisitWrite
+                | Checkout
         ),
         // Check-in and feedback only (SEC-2). No `QueueRead`: the queue lists every waiting
         // customer's greeting and id, and the kiosk stands where anyone can tap it.

@@ -34,3 +34,23 @@ id_type!(
     /// A paired device's id.
     DeviceId
 );
+id_type!(
+    /// A retail product's id (products sold and products used in a service).
+    ProductId
+);
+id_type!(
+    /// A checkout: one paid bill.
+    CheckoutId
+);
+id_type!(
+    /// A package (次卡) a customer bought: so many uses of one service.
+    PackageId
+);
+id_type!(
+    /// A coupon definition (the kind of coupon a campaign hands out).
+    CouponDefId
+);
+id_type!(
+    /// One coupon issued to one customer, redeemable once.
+    CouponId
+);

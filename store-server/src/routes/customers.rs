@@ -423,6 +423,7 @@ pub async fn customer_merge(
                     t.insert((keep.id.0, no.as_str()), ())
                         .map_err(StoreError::from)?;
                 }
+                super::members::absorb(tx, dup.id, keep.id)?;
                 tx.put(&tables::CUSTOMERS, id, &after)?;
                 tx.put(&tables::CUSTOMERS, dup.id.0, &dup_after)?;
                 tx.audit("customer.merge", "customer", id, &keep, &after)?;

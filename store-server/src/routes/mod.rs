@@ -3,17 +3,22 @@
 
 pub mod audit;
 pub mod cards;
+pub mod checkout;
 pub mod customers;
 pub mod devices;
 pub mod events;
 pub mod feedback;
 pub mod health;
 pub mod kiosk;
+pub mod members;
 pub mod notify;
+pub mod products;
 pub mod queue;
+pub mod receipt;
 pub mod schedule;
 pub mod services;
 pub mod staff;
+pub mod visits;
 
 use crate::error::ApiError;
 use crate::writer::Reply;
@@ -112,6 +117,32 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             notify::notify_settings_get,
             notify::notify_settings_put
         ))
+        .routes(routes!(products::product_create, products::product_list))
+        .routes(routes!(products::stock_move, products::stock_list))
+        .routes(routes!(visits::visit_put, visits::visit_get))
+        .routes(routes!(checkout::checkout_preview))
+        .routes(routes!(checkout::checkout_create, checkout::checkout_list))
+        .routes(routes!(checkout::checkout_get))
+        .routes(routes!(checkout::checkout_refund))
+        .routes(routes!(checkout::checkout_receipt))
+        .routes(routes!(checkout::cash_up))
+        .routes(routes!(
+            members::member_settings_get,
+            members::member_settings_put
+        ))
+        .routes(routes!(members::top_up))
+        .routes(routes!(
+            members::package_plan_create,
+            members::package_plan_list
+        ))
+        .routes(routes!(members::package_sell))
+        .routes(routes!(
+            members::coupon_def_create,
+            members::coupon_def_list
+        ))
+        .routes(routes!(members::coupon_issue))
+        .routes(routes!(members::customer_overview))
+        .routes(routes!(members::customer_ledgers))
         .split_for_parts()
 }
 

@@ -153,3 +153,19 @@ pub async fn service_restore(
 ) -> Result<Response, ApiError> {
     set_active(s, auth, id, true).await
 }
+
+/// The service, which must exist and be on offer (a retired one is not sold: SVC-2).
+pub fn active_service(
+    tx: &crate::writer::Tx,
+    id: salon_shared::ServiceId,
+) -> Result<salon_shared::Service, ApiError> {
+    tx.get(&tables::SERVICES, id.0)?
+        .filter(|s| s.active)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "service_unknown",
+                format!("service {id} does not exist or is retired"),
+            )
+        })
+}

@@ -1,0 +1,918 @@
+//! Checkout (PAY-1..4): pricing a bill with every member benefit, taking payment in one
+//! transaction with all its effects, refunds that reverse exactly those effects, receipts
+//! and the daily cash-up.
+
+use super::members::{
+    Wallet, package_entry, points_entry, post_value, save_wallet, settings, tier_for, wallet,
+    wallet_for_write,
+};
+use super::queue::{by_day, day_of};
+use super::respond;
+use crate::auth::Auth;
+use crate::error::{ApiError, Json, Path, Query};
+use crate::store::{StoreError, Txn, link, link_day, tables};
+use crate::writer::{Reply, Tx};
+use crate::{AppState, StoreInfo};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, NaiveDate};
+use redb::{ReadableDatabase, ReadableTable};
+use rust_decimal::Decimal;
+use salon_shared::api::*;
+use salon_shared::bill::{
+    self, Bill, BillRequest, CouponOffer, Item, ItemRef, PackageOffer, PayMethod, Settlement, Step,
+    TierOffer,
+};
+use salon_shared::coupon::{Coupon, CouponDef, CouponState};
+use salon_shared::ledger::{Package, PackageReason, PointsReason, ValueReason};
+use salon_shared::tier::month_key;
+use salon_shared::{Action, CheckoutId, Customer, CustomerId, Money, Role, StaffId, StaffLevel};
+
+/// The staff member taking money. On a shared tablet that is whoever signed in with their
+/// PIN; a manager's own device may act without one.
+pub fn cashier(auth: &Auth) -> Result<Option<StaffId>, ApiError> {
+    match (&auth.staff, auth.device.role) {
+        (Some(s), _) => Ok(Some(s.id)),
+        (None, Role::Manager) => Ok(None),
+        (None, _) => Err(ApiError::unauthorized(
+            "staff_sign_in_required",
+            "money is taken by a signed-in staff member: sign in with your PIN",
+        )),
+    }
+}
+
+/// Files a paid checkout with its indexes, audit entry and event.
+#[allow(clippy::too_many_arguments)]
+pub fn record_checkout(
+    tx: &mut Tx,
+    info: &StoreInfo,
+    id: CheckoutId,
+    kind: CheckoutKind,
+    customer: Option<&Customer>,
+    bill: Option<Bill>,
+    due: Money,
+    settlement: Settlement,
+    effects: Effects,
+    staff_id: Option<StaffId>,
+    wallet: Option<&Wallet>,
+) -> Result<Checkout, ApiError> {
+    let day = day_of(info, tx.now);
+    let n = tx.next_id(&format!("receipt:{day}"))?;
+    let co = Checkout {
+        id,
+        number: format!("{}-{n:04}", day.format("%Y%m%d")),
+        day,
+        at: tx.now,
+        kind,
+        customer_id: customer.map(|c| c.id),
+        customer_name: customer.map(|c| c.name.clone()),
+        bill,
+        due,
+        settlement,
+        effects,
+        staff_id,
+        stored_value_after: wallet.map(|w| w.stored_value),
+        points_after: wallet.map(|w| w.points.balance()),
+    };
+    tx.put(&tables::CHECKOUTS, id.0, &co)?;
+    link_day(tx.w, tables::CHECKOUTS_BY_DAY, day, id.0)?;
+    if let Some(c) = customer {
+        link(tx.w, tables::CHECKOUTS_BY_CUSTOMER, c.id.0, id.0)?;
+        // Filed under the customer too, so their history shows every movement of money.
+        tx.audit(
+            "checkout.create",
+            "customer",
+            c.id,
+            serde_json::Value::Null,
+            &co,
+        )?;
+        tx.event("customer.changed", c.id)?;
+    }
+    tx.audit(
+        "checkout.create",
+        "checkout",
+        id,
+        serde_json::Value::Null,
+        &co,
+    )?;
+    tx.event("checkout.created", id)?;
+    Ok(co)
+}
+
+/// What a bill depends on, read before anything is written.
+struct Gathered {
+    ticket: Option<salon_shared::queue::Ticket>,
+    customer: Option<Customer>,
+    stylist: Option<StaffId>,
+    items: Vec<Item>,
+    packages: Vec<Package>,
+    coupon: Option<(Coupon, CouponDef)>,
+    set: MemberSettings,
+    today: NaiveDate,
+}
+
+fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}
+
+fn gather(
+    txn: &impl Txn,
+    info: &StoreInfo,
+    now: chrono::DateTime<chrono::Utc>,
+    input: &CheckoutInput,
+) -> Result<Gathered, ApiError> {
+    let today = day_of(info, now);
+    let ticket = match input.ticket_id {
+        None => None,
+        Some(t) => {
+            let ticket = tables::TICKETS.get_in(txn, t)?.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "ticket_not_found",
+                    "no queue ticket with this id",
+                )
+            })?;
+            if input.customer_id.is_some_and(|c| c != ticket.customer_id) {
+                return Err(unprocessable(
+                    "customer_mismatch",
+                    "the ticket belongs to another customer",
+                ));
+            }
+            use salon_shared::queue::TicketState as S;
+            if !matches!(ticket.state, S::InService | S::Done) {
+                return Err(ApiError::conflict(
+                    "visit_not_started",
+                    format!(
+                        "ticket {} is {:?}: only a visit in service or done is paid",
+                        ticket.number, ticket.state
+                    ),
+                ));
+            }
+            let paid = txn
+                .open(tables::CHECKOUT_BY_TICKET)?
+                .get(t)
+                .map_err(StoreError::from)?
+                .map(|v| v.value());
+            if let Some(co) = paid
+                && tables::REFUNDS.get_in(txn, co)?.is_none()
+            {
+                return Err(ApiError::conflict(
+                    "already_paid",
+                    format!("ticket {} was already paid", ticket.number),
+                )
+                .with_details(serde_json::json!({ "checkout_id": co })));
+            }
+            Some(ticket)
+        }
+    };
+    let customer_id = match &ticket {
+        Some(t) => Some(t.customer_id),
+        None => input.customer_id,
+    };
+    let customer = match customer_id {
+        None => None,
+        Some(id) => {
+            let c = tables::CUSTOMERS
+                .get_in(txn, id.0)?
+                .ok_or_else(|| ApiError::not_found("customer"))?;
+            if !c.is_active() {
+                return Err(ApiError::conflict(
+                    "customer_inactive",
+                    "this customer was merged into another or erased",
+                ));
+            }
+            Some(c)
+        }
+    };
+    let stylist = ticket.as_ref().and_then(|t| t.stylist).or(input.stylist);
+    let level = match stylist {
+        None => None,
+        Some(s) => Some(
+            tables::STAFF
+                .get_in(txn, s.0)?
+                .ok_or_else(|| unprocessable("staff_unknown", format!("no staff member {s}")))?
+                .level,
+        ),
+    };
+    let mut items = Vec::new();
+    for it in &input.items {
+        items.push(match *it {
+            SaleItem::Service { id, qty } => {
+                let s = tables::SERVICES
+                    .get_in(txn, id.0)?
+                    .filter(|s| s.active)
+                    .ok_or_else(|| {
+                        unprocessable(
+                            "service_unknown",
+                            format!("service {id} does not exist or is retired"),
+                        )
+                    })?;
+                Item {
+                    item: ItemRef::Service {
+                        id,
+                        category: s.category,
+                    },
+                    unit_price: level.map(|l: StaffLevel| s.price_for(l)).unwrap_or(s.price),
+                    name: s.name,
+                    qty,
+                }
+            }
+            SaleItem::Product { id, qty } => {
+                let p = tables::PRODUCTS
+                    .get_in(txn, id.0)?
+                    .filter(|p| p.active)
+                    .ok_or_else(|| {
+                        unprocessable("product_unknown", format!("product {id} does not exist"))
+                    })?;
+                Item {
+                    item: ItemRef::Product { id },
+                    name: p.name,
+                    unit_price: p.price,
+                    qty,
+                }
+            }
+        });
+    }
+    let mut packages = Vec::new();
+    if let Some(c) = &customer
+        && input.use_packages
+    {
+        packages = super::members::packages_of(txn, c.id)?
+            .into_iter()
+            .filter(|p| p.usable(today))
+            .collect();
+        // Soonest to expire first, then oldest.
+        packages.sort_by_key(|p| (p.expires_on.is_none(), p.expires_on, p.id));
+    }
+    let coupon = match input.coupon {
+        None => None,
+        Some(id) => {
+            let c = customer.as_ref().ok_or_else(|| {
+                unprocessable(
+                    "coupon_needs_member",
+                    "a coupon is redeemed by the member who holds it",
+                )
+            })?;
+            let coupon = tables::COUPONS
+                .get_in(txn, id.0)?
+                .ok_or_else(|| unprocessable("coupon_unknown", format!("no coupon {id}")))?;
+            let def = tables::COUPON_DEFS
+                .get_in(txn, coupon.def.0)?
+                .ok_or_else(|| unprocessable("coupon_unknown", format!("no coupon {id}")))?;
+            coupon.redeemable(&def, c.id, today)?;
+            Some((coupon, def))
+        }
+    };
+    if input.points > 0 && customer.is_none() {
+        return Err(unprocessable(
+            "points_need_member",
+            "points are redeemed by a member",
+        ));
+    }
+    Ok(Gathered {
+        ticket,
+        customer,
+        stylist,
+        items,
+        packages,
+        coupon,
+        set: settings(txn)?,
+        today,
+    })
+}
+
+fn price(g: &Gathered, input: &CheckoutInput, points_balance: u64) -> Result<Bill, ApiError> {
+    let tier = g.customer.as_ref().map(|c| {
+        let b = g.set.tiers.benefits(c.tier);
+        TierOffer {
+            tier: c.tier,
+            discount_percent: b.discount_percent,
+            points_multiplier: b.points_multiplier,
+        }
+    });
+    Ok(bill::price(&BillRequest {
+        items: g.items.clone(),
+        packages: g
+            .packages
+            .iter()
+            .map(|p| PackageOffer {
+                id: p.id,
+                service: p.service_id,
+                name: p.name.clone(),
+                remaining: p.remaining,
+            })
+            .collect(),
+        tier,
+        coupon: g.coupon.as_ref().map(|(c, d)| CouponOffer {
+            id: c.id,
+            name: d.name.clone(),
+            kind: d.kind.clone(),
+            stacks_with_tier: d.stacks_with_tier,
+        }),
+        points: input.points,
+        points_balance,
+        points_rules: g.set.points,
+    })?)
+}
+
+/// Prices a bill without paying it: every line as the customer will see it.
+#[utoipa::path(post, path = "/api/v1/checkouts/preview", tag = "checkout", request_body = CheckoutInput,
+    responses((status = 200, body = Bill), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn checkout_preview(
+    State(s): State<AppState>,
+    auth: Auth,
+    Json(input): Json<CheckoutInput>,
+) -> Result<axum::Json<Bill>, ApiError> {
+    auth.require(Action::Checkout)?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let g = gather(&r, &s.info, chrono::Utc::now(), &input)?;
+    let balance = match &g.customer {
+        Some(c) => {
+            let mut w = wallet(&r, c.id)?;
+            w.points.expire(g.today);
+            w.points.balance()
+        }
+        None => 0,
+    };
+    Ok(axum::Json(price(&g, &input, balance)?))
+}
+
+/// Pays a bill: prices it, takes the payment, and in the same transaction uses packages,
+/// redeems the coupon and points, earns points, takes stored value and stock, and counts
+/// the spend towards the member's tier. Retried with the same key, it charges once.
+#[utoipa::path(post, path = "/api/v1/checkouts", tag = "checkout", request_body = CheckoutInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry key: the same key charges once")),
+    responses((status = 201, body = Checkout), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn checkout_create(
+    State(s): State<AppState>,
+    auth: Auth,
+    Json(input): Json<CheckoutInput>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::Checkout)?;
+    let staff = cashier(&auth)?;
+    let idem = auth.idem("POST /checkouts", &input);
+    let info = s.info.clone();
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), idem, move |tx| {
+                let co = pay(tx, &info, &input, staff)?;
+                Ok(Reply::ok(StatusCode::CREATED, &co))
+            })
+            .await,
+    ))
+}
+
+fn pay(
+    tx: &mut Tx,
+    info: &StoreInfo,
+    input: &CheckoutInput,
+    staff: Option<StaffId>,
+) -> Result<Checkout, ApiError> {
+    let g = gather(tx.w, info, tx.now, input)?;
+    // The wallet as it stands today (expired points swept), priced and settled before
+    // anything of the sale is written.
+    let mut w = match &g.customer {
+        Some(c) => {
+            let mut w = wallet(tx.w, c.id)?;
+            w.points.expire(g.today);
+            w
+        }
+        None => Wallet::default(),
+    };
+    let bill = price(&g, input, w.points.balance())?;
+    let settlement = bill::settle(bill.due, &input.tenders, w.stored_value)?;
+    for it in &g.items {
+        if let ItemRef::Product { id } = it.item {
+            let p = super::products::product(tx, id)?;
+            if p.stock < i64::from(it.qty) {
+                return Err(ApiError::conflict(
+                    "stock_insufficient",
+                    format!("{}: {} in stock, {} sold", p.name, p.stock, it.qty),
+                ));
+            }
+        }
+    }
+
+    let id = CheckoutId(tx.next_id("checkout")?);
+    let mut effects = Effects::default();
+    if let Some(c) = &g.customer {
+        w = wallet_for_write(tx, c.id, g.today)?;
+    }
+    for a in &bill.adjustments {
+        match &a.step {
+            Step::Package { package, uses, .. } => {
+                let mut p = tx
+                    .get(&tables::PACKAGES, package.0)?
+                    .ok_or_else(|| ApiError::internal("package vanished"))?;
+                package_entry(tx, &mut p, PackageReason::Used, -i64::from(*uses), Some(id))?;
+                effects.package_uses.push(PackageUse {
+                    package: *package,
+                    uses: *uses,
+                });
+            }
+            Step::Coupon { coupon, .. } => {
+                if let Some((mut c, _)) = g.coupon.clone() {
+                    c.state = CouponState::Redeemed {
+                        checkout: id,
+                        at: tx.now,
+                    };
+                    tx.put(&tables::COUPONS, coupon.0, &c)?;
+                    effects.coupon = Some(*coupon);
+                }
+            }
+            Step::Points { points } => {
+                let cid = g.customer.as_ref().map(|c| c.id).unwrap_or(CustomerId(0));
+                effects.points_redeemed = w
+                    .points
+                    .spend(*points)
+                    .map_err(|_| ApiError::conflict("points_insufficient", "not enough points"))?;
+                points_entry(
+                    tx,
+                    cid,
+                    &w,
+                    PointsReason::Redeemed,
+                    -(*points as i64),
+                    Some(id),
+                )?;
+            }
+            Step::TierDiscount { .. } => {}
+        }
+    }
+    let ticket_id = g.ticket.as_ref().map(|t| t.id);
+    for it in &g.items {
+        if let ItemRef::Product { id: pid } = it.item {
+            super::products::move_stock(
+                tx,
+                pid,
+                -i64::from(it.qty),
+                StockReason::Sell,
+                Some(id),
+                ticket_id,
+            )?;
+            effects.stock.push(ProductUse {
+                product_id: pid,
+                qty: it.qty,
+            });
+        }
+    }
+    let stored = settlement.paid_by(PayMethod::StoredValue);
+    if let Some(c) = &g.customer {
+        if !stored.is_zero() {
+            post_value(tx, c.id, &mut w, ValueReason::Spend, -stored, Some(id))?;
+            effects.stored_value_out = stored;
+        }
+        if bill.points_earned > 0 {
+            let expires = g
+                .set
+                .points_valid_days
+                .map(|d| g.today + Duration::days(i64::from(d)));
+            w.points.earn(bill.points_earned, expires);
+            points_entry(
+                tx,
+                c.id,
+                &w,
+                PointsReason::Earned,
+                bill.points_earned as i64,
+                Some(id),
+            )?;
+            effects.points_earned = bill.points_earned;
+        }
+        // The spend counts towards the tier (MEM-1).
+        let month = month_key(g.today);
+        *w.monthly_spend.entry(month).or_default() += bill.due.amount();
+        let mut after = c.clone();
+        after.total_spend += bill.due.amount();
+        after.tier = tier_for(&g.set, after.total_spend, &w, month, c.tier);
+        effects.spend = bill.due.amount();
+        effects.tier_before = c.tier;
+        effects.tier_after = after.tier;
+        tx.put(&tables::CUSTOMERS, c.id.0, &after)?;
+        if after.tier != c.tier {
+            tx.audit("customer.tier", "customer", c.id, c.tier, after.tier)?;
+        }
+        save_wallet(tx, c.id, &w)?;
+    }
+    if let Some(t) = ticket_id {
+        tx.w.open_table(tables::CHECKOUT_BY_TICKET)
+            .map_err(StoreError::from)?
+            .insert(t, id.0)
+            .map_err(StoreError::from)?;
+    }
+    let kind = CheckoutKind::Sale {
+        ticket_id,
+        stylist: g.stylist,
+    };
+    let customer = g.customer.as_ref().map(|c| {
+        let mut c = c.clone();
+        c.tier = effects.tier_after;
+        c
+    });
+    let wallet_after = g.customer.as_ref().map(|_| &w);
+    let due = bill.due;
+    record_checkout(
+        tx,
+        info,
+        id,
+        kind,
+        customer.as_ref(),
+        Some(bill),
+        due,
+        settlement,
+        effects,
+        staff,
+        wallet_after,
+    )
+}
+
+/// Refunds a whole checkout: the money goes back by the methods it came in, and every
+/// effect is reversed — stock, points (redeemed ones back, earned ones taken back as far as
+/// they are left), stored value, package uses, the coupon, and the spend towards the tier.
+/// A top-up is refunded only while its stored value is unspent; a package only while unused.
+#[utoipa::path(post, path = "/api/v1/checkouts/{id}/refund", tag = "checkout", request_body = RefundInput,
+    params(("id" = u64, Path), ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    responses((status = 201, body = Refund), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn checkout_refund(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Json(input): Json<RefundInput>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::Refund)?;
+    let staff = cashier(&auth)?;
+    let idem = auth.idem(&format!("POST /checkouts/{id}/refund"), &input);
+    let reason = salon_shared::text::clean("reason", &input.reason, 1, 200)?;
+    let info = s.info.clone();
+    Ok(respond(
+        s.writer
+            .write(auth.actor(), idem, move |tx| {
+                let r = refund(tx, &info, CheckoutId(id), &reason, staff)?;
+                Ok(Reply::ok(StatusCode::CREATED, &r))
+            })
+            .await,
+    ))
+}
+
+fn refund(
+    tx: &mut Tx,
+    info: &StoreInfo,
+    id: CheckoutId,
+    reason: &str,
+    staff: Option<StaffId>,
+) -> Result<Refund, ApiError> {
+    let co = tx
+        .get(&tables::CHECKOUTS, id.0)?
+        .ok_or_else(|| ApiError::not_found("checkout"))?;
+    if tx.get(&tables::REFUNDS, id.0)?.is_some() {
+        return Err(ApiError::conflict(
+            "already_refunded",
+            format!("{} was already refunded", co.number),
+        ));
+    }
+    let today = day_of(info, tx.now);
+    let customer = match co.customer_id {
+        Some(c) => tx.get(&tables::CUSTOMERS, c.0)?,
+        None => None,
+    };
+    // Checks first: a top-up whose money was spent, or a package already used, cannot be
+    // taken back whole.
+    let mut w = match &customer {
+        Some(c) => wallet(tx.w, c.id)?,
+        None => Wallet::default(),
+    };
+    match &co.kind {
+        CheckoutKind::TopUp { .. } if w.stored_value < co.effects.stored_value_in => {
+            return Err(ApiError::conflict(
+                "balance_already_used",
+                format!(
+                    "the balance is {}, below the {} this top-up added",
+                    w.stored_value, co.effects.stored_value_in
+                ),
+            ));
+        }
+        CheckoutKind::PackageSale { package, .. } => {
+            let p = tx
+                .get(&tables::PACKAGES, package.0)?
+                .ok_or_else(|| ApiError::internal("package vanished"))?;
+            if p.remaining != p.uses {
+                return Err(ApiError::conflict(
+                    "package_used",
+                    format!(
+                        "{} has been used {} times; only an unused package is refunded",
+                        p.name,
+                        p.uses - p.remaining
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+
+    let cid = co.customer_id.unwrap_or(CustomerId(0));
+    if customer.is_some() {
+        w = wallet_for_write(tx, cid, today)?;
+    }
+    let mut points_reversed = 0;
+    let mut points_not_reversed = 0;
+    match &co.kind {
+        CheckoutKind::Sale { ticket_id, .. } => {
+            for u in &co.effects.package_uses {
+                if let Some(mut p) = tx.get(&tables::PACKAGES, u.package.0)? {
+                    package_entry(
+                        tx,
+                        &mut p,
+                        PackageReason::UseRefunded,
+                        i64::from(u.uses),
+                        Some(id),
+                    )?;
+                }
+            }
+            if let Some(c) = co.effects.coupon
+                && let Some(mut coupon) = tx.get(&tables::COUPONS, c.0)?
+            {
+                coupon.state = CouponState::Issued;
+                tx.put(&tables::COUPONS, c.0, &coupon)?;
+            }
+            for s in &co.effects.stock {
+                super::products::move_stock(
+                    tx,
+                    s.product_id,
+                    i64::from(s.qty),
+                    StockReason::SaleRefunded,
+                    Some(id),
+                    *ticket_id,
+                )?;
+            }
+            if customer.is_some() {
+                let back: u64 = co.effects.points_redeemed.iter().map(|l| l.left).sum();
+                w.points.restore(&co.effects.points_redeemed);
+                points_entry(
+                    tx,
+                    cid,
+                    &w,
+                    PointsReason::RedeemRefunded,
+                    back as i64,
+                    Some(id),
+                )?;
+                points_reversed = w.points.take_up_to(co.effects.points_earned);
+                points_not_reversed = co.effects.points_earned - points_reversed;
+                points_entry(
+                    tx,
+                    cid,
+                    &w,
+                    PointsReason::EarnReversed,
+                    -(points_reversed as i64),
+                    Some(id),
+                )?;
+                if !co.effects.stored_value_out.is_zero() {
+                    post_value(
+                        tx,
+                        cid,
+                        &mut w,
+                        ValueReason::Refund,
+                        co.effects.stored_value_out,
+                        Some(id),
+                    )?;
+                }
+            }
+        }
+        CheckoutKind::TopUp { .. } => {
+            post_value(
+                tx,
+                cid,
+                &mut w,
+                ValueReason::TopUpRefund,
+                -co.effects.stored_value_in,
+                Some(id),
+            )?;
+        }
+        CheckoutKind::PackageSale { package, .. } => {
+            if let Some(mut p) = tx.get(&tables::PACKAGES, package.0)? {
+                let left = i64::from(p.remaining);
+                package_entry(tx, &mut p, PackageReason::Refunded, -left, Some(id))?;
+                p.refunded = true;
+                tx.put(&tables::PACKAGES, p.id.0, &p)?;
+            }
+            if !co.effects.stored_value_out.is_zero() {
+                post_value(
+                    tx,
+                    cid,
+                    &mut w,
+                    ValueReason::Refund,
+                    co.effects.stored_value_out,
+                    Some(id),
+                )?;
+            }
+        }
+    }
+    if let Some(c) = &customer {
+        // Take the spend back off the tier's counts; the tier falls back only as far as the
+        // one the customer had before this checkout.
+        let month = month_key(co.day);
+        if let Some(m) = w.monthly_spend.get_mut(&month) {
+            *m = (*m - co.effects.spend).max(Decimal::ZERO);
+        }
+        let mut after = c.clone();
+        after.total_spend = (after.total_spend - co.effects.spend).max(Decimal::ZERO);
+        if c.tier == co.effects.tier_after {
+            let set = settings(tx.w)?;
+            after.tier = tier_for(
+                &set,
+                after.total_spend,
+                &w,
+                month_key(today),
+                co.effects.tier_before,
+            );
+        }
+        if after != *c {
+            tx.put(&tables::CUSTOMERS, c.id.0, &after)?;
+        }
+        save_wallet(tx, c.id, &w)?;
+    }
+    let r = Refund {
+        checkout_id: id,
+        checkout_number: co.number.clone(),
+        day: today,
+        at: tx.now,
+        reason: reason.to_string(),
+        payments: co.settlement.payments.clone(),
+        points_reversed,
+        points_not_reversed,
+        staff_id: staff,
+    };
+    tx.put(&tables::REFUNDS, id.0, &r)?;
+    link_day(tx.w, tables::REFUNDS_BY_DAY, today, id.0)?;
+    if let Some(c) = co.customer_id {
+        tx.audit(
+            "checkout.refund",
+            "customer",
+            c,
+            serde_json::Value::Null,
+            &r,
+        )?;
+        tx.event("customer.changed", c)?;
+    }
+    tx.audit(
+        "checkout.refund",
+        "checkout",
+        id,
+        serde_json::Value::Null,
+        &r,
+    )?;
+    tx.event("checkout.refunded", id)?;
+    Ok(r)
+}
+
+fn view(r: &redb::ReadTransaction, id: u64) -> Result<CheckoutView, ApiError> {
+    let checkout = tables::CHECKOUTS
+        .get(r, id)?
+        .ok_or_else(|| ApiError::not_found("checkout"))?;
+    Ok(CheckoutView {
+        refund: tables::REFUNDS.get(r, id)?,
+        checkout,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/checkouts/{id}", tag = "checkout", params(("id" = u64, Path)),
+    responses((status = 200, body = CheckoutView), (status = 404, body = ErrorBody)))]
+pub async fn checkout_get(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<CheckoutView>, ApiError> {
+    auth.require(Action::Checkout)?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    Ok(axum::Json(view(&r, id)?))
+}
+
+/// The checkouts of a store-local day (default today), in order.
+#[utoipa::path(get, path = "/api/v1/checkouts", tag = "checkout", params(DayQuery),
+    responses((status = 200, body = Vec<CheckoutView>)))]
+pub async fn checkout_list(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DayQuery>,
+) -> Result<axum::Json<Vec<CheckoutView>>, ApiError> {
+    auth.require(Action::CashUp)?;
+    let day = q.day.unwrap_or_else(|| day_of(&s.info, chrono::Utc::now()));
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let mut out = Vec::new();
+    for co in by_day(&r, tables::CHECKOUTS_BY_DAY, &tables::CHECKOUTS, day)? {
+        out.push(view(&r, co.id.0)?);
+    }
+    Ok(axum::Json(out))
+}
+
+/// The receipt as plain text, ready for a receipt printer (PAY-4).
+#[utoipa::path(get, path = "/api/v1/checkouts/{id}/receipt", tag = "checkout", params(("id" = u64, Path)),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 404, body = ErrorBody)))]
+pub async fn checkout_receipt(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<u64>,
+) -> Result<Response, ApiError> {
+    auth.require(Action::Checkout)?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let v = view(&r, id)?;
+    let staff = match v.checkout.staff_id {
+        Some(sid) => tables::STAFF.get(&r, sid.0)?.map(|s| s.name),
+        None => None,
+    };
+    let stylist = match v.checkout.kind {
+        CheckoutKind::Sale {
+            stylist: Some(sid), ..
+        } => tables::STAFF.get(&r, sid.0)?.map(|s| s.name),
+        _ => None,
+    };
+    let text = super::receipt::render(&s.info, &v, staff.as_deref(), stylist.as_deref());
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+/// The Z report of a store-local day (default today): takings and refunds per payment
+/// method, change given, and what member benefits took off.
+#[utoipa::path(get, path = "/api/v1/reports/cash-up", tag = "checkout", params(DayQuery),
+    responses((status = 200, body = CashUp), (status = 403, body = ErrorBody)))]
+pub async fn cash_up(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DayQuery>,
+) -> Result<axum::Json<CashUp>, ApiError> {
+    auth.require(Action::CashUp)?;
+    let day = q.day.unwrap_or_else(|| day_of(&s.info, chrono::Utc::now()));
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let checkouts = by_day(&r, tables::CHECKOUTS_BY_DAY, &tables::CHECKOUTS, day)?;
+    let refunds = by_day(&r, tables::REFUNDS_BY_DAY, &tables::REFUNDS, day)?;
+    Ok(axum::Json(cash_up_of(day, &checkouts, &refunds)))
+}
+
+/// Adds up a day's checkouts and the refunds made that day.
+pub fn cash_up_of(day: NaiveDate, checkouts: &[Checkout], refunds: &[Refund]) -> CashUp {
+    let mut by: Vec<MethodTotals> = PayMethod::ALL
+        .iter()
+        .map(|m| MethodTotals {
+            method: Some(*m),
+            ..Default::default()
+        })
+        .collect();
+    let slot = |m: PayMethod| PayMethod::ALL.iter().position(|x| *x == m).unwrap_or(0);
+    let mut up = CashUp {
+        day,
+        by_method: Vec::new(),
+        cash_in_drawer: Decimal::ZERO,
+        change_given: Decimal::ZERO,
+        checkouts: checkouts.len() as u32,
+        refunds: refunds.len() as u32,
+        gross_sales: Decimal::ZERO,
+        package_uses: Decimal::ZERO,
+        tier_discounts: Decimal::ZERO,
+        coupons: Decimal::ZERO,
+        points: Decimal::ZERO,
+        bonus_given: Decimal::ZERO,
+        net_takings: Decimal::ZERO,
+    };
+    for co in checkouts {
+        up.change_given += co.settlement.change.amount();
+        for p in &co.settlement.payments {
+            let t = &mut by[slot(p.method)];
+            let a = p.amount.amount();
+            match co.kind {
+                CheckoutKind::Sale { .. } => t.sales += a,
+                CheckoutKind::TopUp { .. } => t.top_ups += a,
+                CheckoutKind::PackageSale { .. } => t.package_sales += a,
+            }
+            t.count += 1;
+        }
+        if let CheckoutKind::TopUp { bonus, .. } = co.kind {
+            up.bonus_given += bonus.amount();
+        }
+        if let Some(b) = &co.bill {
+            up.gross_sales += b.subtotal.amount();
+            for a in &b.adjustments {
+                let v = a.amount.amount();
+                match a.step {
+                    Step::Package { .. } => up.package_uses += v,
+                    Step::TierDiscount { .. } => up.tier_discounts += v,
+                    Step::Coupon { .. } => up.coupons += v,
+                    Step::Points { .. } => up.points += v,
+                }
+            }
+        }
+    }
+    for r in refunds {
+        for p in &r.payments {
+            by[slot(p.method)].refunds += p.amount.amount();
+        }
+    }
+    for t in &mut by {
+        t.net = t.sales + t.top_ups + t.package_sales - t.refunds;
+    }
+    up.cash_in_drawer = by[slot(PayMethod::Cash)].net;
+    up.net_takings = by
+        .iter()
+        .filter(|t| t.method != Some(PayMethod::StoredValue))
+        .map(|t| t.net)
+        .sum();
+    up.by_method = by;
+    up
+}

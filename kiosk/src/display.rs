@@ -116,6 +116,7 @@ mod tests {
             position: 0,
             greeting: greeting.into(),
             stylist_name: Some(stylist.into()),
+            paid: false,
         }
     }
 

@@ -11,3 +11,4 @@ pub mod display;
 pub mod pending;
 pub mod scan;
 pub mod surnames;
+pub mod tablet;

@@ -517,6 +517,9 @@ pub struct QueueEntry {
     /// "王女士" — safe on any screen.
     pub greeting: String,
     pub stylist_name: Option<String>,
+    /// The visit has been paid (and not refunded).
+    #[serde(default)]
+    pub paid: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

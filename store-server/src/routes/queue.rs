@@ -488,10 +488,20 @@ pub async fn queue_get(
             .get(&r, t.customer_id.0)?
             .map(|c| c.greeting_name())
             .unwrap_or_default();
+        let paid = match r
+            .open_table(tables::CHECKOUT_BY_TICKET)
+            .map_err(StoreError::from)?
+            .get(t.id)
+            .map_err(StoreError::from)?
+        {
+            Some(co) => tables::REFUNDS.get(&r, co.value())?.is_none(),
+            None => false,
+        };
         entries.push(QueueEntry {
             position: position(&b, t),
             greeting,
             stylist_name: staff_name(&b, t.stylist),
+            paid,
             ticket: t.clone(),
         });
     }

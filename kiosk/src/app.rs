@@ -9,16 +9,19 @@ use crate::display;
 use crate::pending::Pending;
 use crate::scan::ScanDetector;
 use crate::surnames::SURNAMES;
+use crate::tablet::{Rest, Screen, Session, Tablet as TabletFlow};
 use chrono::Datelike;
 use salon_shared::api::{
     BalkRequest, CheckInRequest, CheckInResponse, FeedbackInput, KioskCustomer, KioskIdentify,
-    KioskRegister, QueueQuery, QuoteResponse,
+    KioskRegister, QueueAction, QueueQuery, QuoteResponse, SaleItem,
 };
+use salon_shared::bill::Step as BillStep;
 use salon_shared::client::{Client, ClientError, Discovered, Live, discover};
+use salon_shared::{CouponId, CustomerId, ProductId};
 use salon_shared::{Role, Service, ServiceId, StaffId};
 use salon_ui::{
-    CalledItem, CategoryItem, Kiosk, KioskWindow, ServiceItem, StoreItem, StylistItem, SurnameItem,
-    WaitingItem,
+    ApptRow, CalledItem, CategoryItem, Kiosk, KioskWindow, LineRow, PickRow, ServiceItem,
+    StaffItem, StoreItem, StylistItem, SurnameItem, Tablet, TicketRow, VisitRow, WaitingItem,
 };
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
@@ -85,6 +88,36 @@ enum Cmd {
     Phrase(usize),
     SendFeedback,
     SkipFeedback,
+    // ---- the stylist tablet ----
+    PickStaff(StaffId),
+    PinKey(String),
+    SignIn,
+    SignOut,
+    ShowMine(bool),
+    Move(u64, QueueAction),
+    OpenTicket(u64),
+    OpenCustomer(CustomerId),
+    Refresh,
+    Back,
+    ToRecord,
+    ToCheckout,
+    RecordService(ServiceId),
+    RecordProduct(ProductId, i32),
+    Formula(String),
+    Notes(String),
+    SaveRecord,
+    Item(usize, i32),
+    AddProduct(ProductId),
+    TogglePackages,
+    Coupon(CouponId),
+    Points(i64),
+    UseBalance(bool),
+    PayRest(Rest),
+    CashKey(String),
+    Reference(String),
+    Pay,
+    HandOver,
+    TabletDone,
 }
 
 /// Wires the window to a network thread started here, which runs until the window is gone.
@@ -172,6 +205,8 @@ fn wire(window: &KioskWindow, tx: mpsc::UnboundedSender<Cmd>) {
     let t = tx.clone();
     k.on_toggle_phrase(move |i| drop(t.send(Cmd::Phrase(i.max(0) as usize))));
 
+    wire_tablet(window, &tx);
+
     let weak = window.as_weak();
     k.on_set_language(move |lang| {
         if let Some(w) = weak.upgrade() {
@@ -197,6 +232,80 @@ fn wire(window: &KioskWindow, tx: mpsc::UnboundedSender<Cmd>) {
             }
         }
     });
+}
+
+/// The tablet's callbacks, each a command.
+fn wire_tablet(window: &KioskWindow, tx: &mpsc::UnboundedSender<Cmd>) {
+    let t = window.global::<Tablet>();
+    let to = |c: Cmd| {
+        let tx = tx.clone();
+        move || {
+            let _ = tx.send(c.clone());
+        }
+    };
+    t.on_sign_in(to(Cmd::SignIn));
+    t.on_sign_out(to(Cmd::SignOut));
+    t.on_refresh(to(Cmd::Refresh));
+    t.on_back(to(Cmd::Back));
+    t.on_to_record(to(Cmd::ToRecord));
+    t.on_to_checkout(to(Cmd::ToCheckout));
+    t.on_save_record(to(Cmd::SaveRecord));
+    t.on_k_toggle_packages(to(Cmd::TogglePackages));
+    t.on_pay(to(Cmd::Pay));
+    t.on_hand_over(to(Cmd::HandOver));
+    t.on_done(to(Cmd::TabletDone));
+    let id = |i: i32| i.max(0) as u64;
+    let c = tx.clone();
+    t.on_pick_staff(move |i| drop(c.send(Cmd::PickStaff(StaffId(id(i))))));
+    let c = tx.clone();
+    t.on_pin_key(move |k| drop(c.send(Cmd::PinKey(k.to_string()))));
+    let c = tx.clone();
+    t.on_show_mine(move |m| drop(c.send(Cmd::ShowMine(m))));
+    let c = tx.clone();
+    t.on_move(move |ticket, a| {
+        let action = match a.as_str() {
+            "call" => QueueAction::Call,
+            "start" => QueueAction::Start,
+            "finish" => QueueAction::Finish,
+            _ => QueueAction::NoShow,
+        };
+        drop(c.send(Cmd::Move(id(ticket), action)))
+    });
+    let c = tx.clone();
+    t.on_open_ticket(move |i| drop(c.send(Cmd::OpenTicket(id(i)))));
+    let c = tx.clone();
+    t.on_open_customer(move |i| drop(c.send(Cmd::OpenCustomer(CustomerId(id(i))))));
+    let c = tx.clone();
+    t.on_r_toggle_service(move |i| drop(c.send(Cmd::RecordService(ServiceId(id(i))))));
+    let c = tx.clone();
+    t.on_r_product(move |i, d| drop(c.send(Cmd::RecordProduct(ProductId(id(i)), d))));
+    let c = tx.clone();
+    t.on_r_formula_edited(move |s| drop(c.send(Cmd::Formula(s.to_string()))));
+    let c = tx.clone();
+    t.on_r_notes_edited(move |s| drop(c.send(Cmd::Notes(s.to_string()))));
+    let c = tx.clone();
+    t.on_k_item(move |i, d| drop(c.send(Cmd::Item(i.max(0) as usize, d))));
+    let c = tx.clone();
+    t.on_k_add_product(move |i| drop(c.send(Cmd::AddProduct(ProductId(id(i))))));
+    let c = tx.clone();
+    t.on_k_coupon(move |i| drop(c.send(Cmd::Coupon(CouponId(id(i))))));
+    let c = tx.clone();
+    t.on_k_points_step(move |d| drop(c.send(Cmd::Points(i64::from(d)))));
+    let c = tx.clone();
+    t.on_k_use_balance(move |on| drop(c.send(Cmd::UseBalance(on))));
+    let c = tx.clone();
+    t.on_k_pay_rest(move |r| {
+        let rest = if r == "mobile" {
+            Rest::Mobile
+        } else {
+            Rest::Cash
+        };
+        drop(c.send(Cmd::PayRest(rest)))
+    });
+    let c = tx.clone();
+    t.on_k_cash_key(move |k| drop(c.send(Cmd::CashKey(k.to_string()))));
+    let c = tx.clone();
+    t.on_k_reference_edited(move |s| drop(c.send(Cmd::Reference(s.to_string()))));
 }
 
 fn set_language(w: &KioskWindow, lang: &str) {
@@ -268,6 +377,7 @@ async fn run(opts: Options, ui: Ui, mut rx: mpsc::UnboundedReceiver<Cmd>) {
         let outcome = match device.role {
             Role::Kiosk => kiosk(&opts, &ui, &mut rx, device).await,
             Role::Display => show_queue(&opts, &ui, &mut rx, device).await,
+            Role::Stylist | Role::FrontDesk => tablet(&opts, &ui, &mut rx, device).await,
             other => other_role(&ui, &mut rx, other).await,
         };
         match outcome {
@@ -655,7 +765,7 @@ async fn handle<A: StoreApi>(c: &mut CheckIn<A>, cmd: Cmd, ui: &Ui) {
         Cmd::Phrase(i) => c.toggle_phrase(i),
         Cmd::SendFeedback => c.submit_feedback().await,
         Cmd::SkipFeedback => c.skip_feedback(),
-        Cmd::PickStore(_) | Cmd::Address(_) | Cmd::PairKey(_) | Cmd::Pair | Cmd::Unpair => {}
+        _ => {}
     }
 }
 
@@ -925,6 +1035,571 @@ fn apply_board(k: &Kiosk<'_>, b: display::Board) {
             })
             .collect(),
     ));
+}
+
+// ---------------------------------------------------------------- the stylist tablet
+
+/// A shared tablet signs its staff member out after this long without a tap.
+fn tablet_idle(opts: &Options) -> Duration {
+    opts.idle * 3
+}
+
+async fn tablet(
+    opts: &Options,
+    ui: &Ui,
+    rx: &mut mpsc::UnboundedReceiver<Cmd>,
+    device: Device,
+) -> Outcome {
+    let mut link = Link::new(device);
+    let mut t = TabletFlow::new(Session::new(link.client.clone()));
+    if let Ok(h) = link.client().health().await
+        && let Some(o) = chrono::FixedOffset::east_opt(h.utc_offset_minutes * 60)
+    {
+        t.offset = o;
+    }
+    t.load_staff().await;
+    show_tablet(ui, &t);
+    let mut events = link.client().subscribe();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut last_tap = Instant::now();
+    let mut last_check: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            cmd = rx.recv() => {
+                let Some(cmd) = cmd else { return Outcome::Closed };
+                last_tap = Instant::now();
+                if matches!(cmd, Cmd::Unpair) {
+                    return Outcome::Unpaired;
+                }
+                if !matches!(cmd, Cmd::Formula(_) | Cmd::Notes(_) | Cmd::Reference(_)) {
+                    ui.busy();
+                }
+                handle_tablet(&mut t, cmd).await;
+                show_tablet(ui, &t);
+            }
+            live = events.recv() => {
+                let changed = match live {
+                    Some(Live::Event(e)) => e.kind.starts_with("queue.") || e.kind.starts_with("appointment.") || e.kind.starts_with("checkout."),
+                    Some(Live::Connected) | Some(Live::Resync) => true,
+                    Some(Live::Disconnected(_)) => false,
+                    None => {
+                        events = link.client().subscribe();
+                        false
+                    }
+                };
+                // The queue is live on its own screen; elsewhere it waits for the way back.
+                if changed && t.screen == Screen::Queue {
+                    t.refresh().await;
+                    show_tablet(ui, &t);
+                }
+            }
+            _ = tick.tick() => {
+                if last_check.is_none_or(|c| c.elapsed() >= Duration::from_secs(2)) {
+                    last_check = Some(Instant::now());
+                    match link.check(opts).await {
+                        Health::Revoked => return Outcome::Unpaired,
+                        Health::Offline => ui.online(false),
+                        Health::Online => {
+                            ui.online(true);
+                            if t.staff.is_empty() {
+                                t.load_staff().await;
+                                show_tablet(ui, &t);
+                            }
+                        }
+                    }
+                }
+                if t.me.is_some() && last_tap.elapsed() >= tablet_idle(opts) {
+                    t.sign_out().await;
+                    show_tablet(ui, &t);
+                }
+            }
+        }
+    }
+}
+
+async fn handle_tablet<A: crate::tablet::TabletApi>(t: &mut TabletFlow<A>, cmd: Cmd) {
+    match cmd {
+        Cmd::PickStaff(id) => t.pick_staff(id),
+        Cmd::PinKey(k) => t.pin_key(&k),
+        Cmd::SignIn => t.sign_in().await,
+        Cmd::SignOut => t.sign_out().await,
+        Cmd::ShowMine(m) => t.mine_only = m,
+        Cmd::Move(ticket, a) => t.move_ticket(ticket, a).await,
+        Cmd::OpenTicket(ticket) => t.open_ticket(ticket).await,
+        Cmd::OpenCustomer(c) => t.open_customer(c).await,
+        Cmd::Refresh => t.refresh().await,
+        Cmd::Back => match t.screen {
+            Screen::Record | Screen::Checkout => t.screen = Screen::Customer,
+            _ => {
+                t.back_to_queue();
+                t.refresh().await;
+            }
+        },
+        Cmd::ToRecord => t.to_record().await,
+        Cmd::ToCheckout => t.to_checkout().await,
+        Cmd::RecordService(id) => t.toggle_record_service(id),
+        Cmd::RecordProduct(id, d) => t.record_product(id, d),
+        Cmd::Formula(s) => t.set_formula(&s),
+        Cmd::Notes(s) => t.record.notes = s,
+        Cmd::SaveRecord => t.save_record().await,
+        Cmd::Item(i, d) => t.change_item(i, d).await,
+        Cmd::AddProduct(id) => t.add_product(id).await,
+        Cmd::TogglePackages => t.toggle_packages().await,
+        Cmd::Coupon(id) => t.pick_coupon(id).await,
+        Cmd::Points(d) => t.step_points(d).await,
+        Cmd::UseBalance(on) => t.use_balance(on),
+        Cmd::PayRest(r) => t.pay_rest_by(r),
+        Cmd::CashKey(k) => t.cash_key(&k),
+        Cmd::Reference(s) => t.cart.reference = s,
+        Cmd::Pay => t.pay().await,
+        Cmd::HandOver => t.hand_over(),
+        Cmd::Rate(i, v) => t.rate(i, v),
+        Cmd::Phrase(i) => t.toggle_phrase(i),
+        Cmd::SendFeedback => t.send_feedback().await,
+        Cmd::SkipFeedback | Cmd::Done | Cmd::TabletDone => t.done().await,
+        _ => {}
+    }
+}
+
+fn yuan(d: rust_decimal::Decimal) -> String {
+    format!("¥{}", salon_shared::money::round(d))
+}
+
+fn line(kind: &str, text: impl Into<String>, amount: impl Into<String>, strong: bool) -> LineRow {
+    LineRow {
+        kind: kind.into(),
+        text: text.into().into(),
+        amount: amount.into().into(),
+        strong,
+    }
+}
+
+/// Everything the tablet's screens show, as plain data.
+#[derive(Default)]
+struct TabletView {
+    screen: &'static str,
+    problem: &'static str,
+    staff: Vec<StaffItem>,
+    picked: i32,
+    pin: String,
+    me: String,
+    mine_only: bool,
+    tickets: Vec<TicketRow>,
+    appointments: Vec<ApptRow>,
+    c_name: String,
+    c_greeting: String,
+    c_phone: String,
+    c_tier: SharedString,
+    c_allergies: String,
+    c_notes: String,
+    c_tags: String,
+    c_balances: Vec<LineRow>,
+    c_packages: Vec<LineRow>,
+    c_coupons: Vec<LineRow>,
+    c_visits: Vec<VisitRow>,
+    c_ticket: String,
+    can_record: bool,
+    can_checkout: bool,
+    r_services: Vec<PickRow>,
+    r_products: Vec<PickRow>,
+    r_formula: String,
+    r_notes: String,
+    k_items: Vec<PickRow>,
+    k_products: Vec<PickRow>,
+    k_coupons: Vec<PickRow>,
+    k_use_packages: bool,
+    k_points: i32,
+    k_points_balance: i32,
+    k_lines: Vec<LineRow>,
+    k_due: String,
+    k_balance: String,
+    k_stored_on: bool,
+    k_rest_due: String,
+    k_rest: &'static str,
+    k_cash_given: String,
+    k_change: String,
+    k_reference: String,
+    receipt: String,
+    receipt_number: String,
+    scores: Vec<i32>,
+    phrases: Vec<bool>,
+    rate_number: String,
+    rate_stylist: String,
+    rate_services: String,
+}
+
+fn tablet_view<A: crate::tablet::TabletApi>(t: &TabletFlow<A>) -> TabletView {
+    let now = chrono::Utc::now();
+    let mut v = TabletView {
+        screen: match t.screen {
+            Screen::SignIn => "signin",
+            Screen::Queue => "queue",
+            Screen::Customer => "customer",
+            Screen::Record => "record",
+            Screen::Checkout => "checkout",
+            Screen::Receipt => "receipt",
+            Screen::Feedback => "feedback",
+            Screen::Thanks => "thanks",
+        },
+        problem: t.problem.unwrap_or(""),
+        staff: t
+            .staff
+            .iter()
+            .map(|s| StaffItem {
+                id: s.id.0 as i32,
+                name: s.name.clone().into(),
+                role: key_of(&s.role),
+            })
+            .collect(),
+        picked: t.picked.map_or(-1, |s| s.0 as i32),
+        pin: "●".repeat(t.pin.len()),
+        me: t.me.as_ref().map(|m| m.name.clone()).unwrap_or_default(),
+        mine_only: t.mine_only,
+        scores: t.scores.iter().map(|s| s.map_or(-1, i32::from)).collect(),
+        phrases: t.phrases.to_vec(),
+        receipt: t.receipt.clone(),
+        receipt_number: t
+            .paid
+            .as_ref()
+            .map(|p| p.number.clone())
+            .unwrap_or_default(),
+        ..TabletView::default()
+    };
+    let names = |ids: &[ServiceId]| {
+        ids.iter()
+            .map(|s| t.service_name(*s))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    v.tickets = t
+        .shown_queue()
+        .into_iter()
+        .map(|e| TicketRow {
+            id: e.ticket.id as i32,
+            number: e.ticket.number.clone().into(),
+            name: e.greeting.clone().into(),
+            services: names(&e.ticket.services).into(),
+            stylist: e.stylist_name.clone().unwrap_or_default().into(),
+            state: key_of(&e.ticket.state),
+            waited: (now - e.ticket.created_at).num_minutes().max(0) as i32,
+            paid: e.paid,
+        })
+        .collect();
+    v.appointments = t
+        .appointments
+        .iter()
+        .filter(|a| {
+            t.mine_only
+                .then(|| t.me.as_ref().map(|m| m.id))
+                .flatten()
+                .is_none_or(|me| a.stylist_id == me)
+        })
+        .map(|a| ApptRow {
+            customer: a.customer_id.0 as i32,
+            time: a
+                .start
+                .with_timezone(&t.offset)
+                .format("%H:%M")
+                .to_string()
+                .into(),
+            services: names(&a.services).into(),
+            stylist: t.staff_name(a.stylist_id).into(),
+            state: key_of(&a.state),
+        })
+        .collect();
+    if let Some(o) = &t.customer {
+        let c = &o.customer;
+        v.c_name = c.name.clone();
+        v.c_greeting = c.greeting_name();
+        v.c_phone = c.phone.as_ref().map(|p| p.to_string()).unwrap_or_default();
+        v.c_tier = key_of(&c.tier);
+        v.c_allergies = c.care.allergies.join("、");
+        v.c_notes = c.care.notes.clone();
+        v.c_tags = c.tags.iter().cloned().collect::<Vec<_>>().join(" · ");
+        v.c_balances = vec![
+            line("stored_value", "", yuan(o.wallet.stored_value), true),
+            line("points_held", "", o.wallet.points.to_string(), true),
+            line(
+                "discount",
+                "",
+                format!("{}%", o.tier_benefits.discount_percent.normalize()),
+                false,
+            ),
+            line("spend", "", yuan(c.total_spend), false),
+        ];
+        let today = now.with_timezone(&t.offset).date_naive();
+        v.c_packages = o
+            .packages
+            .iter()
+            .filter(|p| p.usable(today))
+            .map(|p| {
+                line(
+                    "plain",
+                    p.name.clone(),
+                    format!("{}/{}", p.remaining, p.uses),
+                    false,
+                )
+            })
+            .collect();
+        v.c_coupons = t
+            .usable_coupons()
+            .into_iter()
+            .map(|cv| {
+                line(
+                    "plain",
+                    cv.def.name.clone(),
+                    format!("→ {}", cv.def.valid_to),
+                    false,
+                )
+            })
+            .collect();
+        v.c_visits = o
+            .visits
+            .iter()
+            .map(|x| VisitRow {
+                day: x.day.to_string().into(),
+                services: x.services.join("、").into(),
+                stylist: x.stylist.clone().unwrap_or_default().into(),
+                amount: x
+                    .amount
+                    .map(|a| yuan(a.amount()))
+                    .unwrap_or_default()
+                    .into(),
+                formulas: x
+                    .formulas
+                    .iter()
+                    .map(|f| f.text.clone())
+                    .collect::<Vec<_>>()
+                    .join("；")
+                    .into(),
+                notes: x.notes.clone().into(),
+                products: x
+                    .products_used
+                    .iter()
+                    .map(|p| format!("{} ×{}", p.name, p.qty))
+                    .collect::<Vec<_>>()
+                    .join("、")
+                    .into(),
+                rating: x.rating.map_or(0, i32::from),
+            })
+            .collect();
+    }
+    if let Some(e) = &t.ticket {
+        use salon_shared::api::TicketState as S;
+        v.c_ticket = e.ticket.number.clone();
+        v.can_record = matches!(e.ticket.state, S::InService | S::Done);
+        v.can_checkout = v.can_record && !e.paid;
+        v.rate_number = e.ticket.number.clone();
+        v.rate_stylist = e.stylist_name.clone().unwrap_or_default();
+        v.rate_services = names(&e.ticket.services);
+    }
+    // The service record.
+    let used = t.record_qty();
+    v.r_services = t
+        .catalog
+        .iter()
+        .map(|s| PickRow {
+            id: s.id.0 as i32,
+            name: s.name.clone().into(),
+            detail: yuan(s.price.amount()).into(),
+            qty: 0,
+            selected: t.record.services.contains(&s.id),
+        })
+        .collect();
+    v.r_products = t
+        .products
+        .iter()
+        .map(|p| PickRow {
+            id: p.id.0 as i32,
+            name: p.name.clone().into(),
+            detail: p.brand.clone().into(),
+            qty: used.get(&p.id).copied().unwrap_or(0) as i32,
+            selected: used.contains_key(&p.id),
+        })
+        .collect();
+    v.r_formula = t.formula();
+    v.r_notes = t.record.notes.clone();
+    // Checkout.
+    let cart = &t.cart;
+    v.k_items = cart
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let (name, qty, unit) = match *it {
+                SaleItem::Service { id, qty } => (
+                    t.service_name(id),
+                    qty,
+                    t.catalog
+                        .iter()
+                        .find(|s| s.id == id)
+                        .map(|s| s.price.amount()),
+                ),
+                SaleItem::Product { id, qty } => (
+                    t.product_name(id),
+                    qty,
+                    t.products
+                        .iter()
+                        .find(|p| p.id == id)
+                        .map(|p| p.price.amount()),
+                ),
+            };
+            // The price the bill charges (by the stylist's level), else the list price.
+            let unit = cart
+                .bill
+                .as_ref()
+                .and_then(|b| b.items.get(i))
+                .map(|b| b.unit_price.amount())
+                .or(unit);
+            PickRow {
+                id: i as i32,
+                name: name.into(),
+                detail: unit.map(yuan).unwrap_or_default().into(),
+                qty: qty as i32,
+                selected: false,
+            }
+        })
+        .collect();
+    v.k_products = t
+        .products
+        .iter()
+        .filter(|p| p.stock > 0)
+        .map(|p| PickRow {
+            id: p.id.0 as i32,
+            name: p.name.clone().into(),
+            detail: yuan(p.price.amount()).into(),
+            qty: 0,
+            selected: false,
+        })
+        .collect();
+    v.k_coupons = t
+        .usable_coupons()
+        .into_iter()
+        .map(|cv| PickRow {
+            id: cv.coupon.id.0 as i32,
+            name: cv.def.name.clone().into(),
+            detail: SharedString::new(),
+            qty: 0,
+            selected: cart.coupon == Some(cv.coupon.id),
+        })
+        .collect();
+    v.k_use_packages = cart.use_packages;
+    v.k_points = cart.points as i32;
+    v.k_points_balance = t.points_balance() as i32;
+    if let Some(b) = &cart.bill {
+        for i in &b.items {
+            v.k_lines.push(line(
+                "item",
+                format!("{} ×{}", i.name, i.qty),
+                yuan(i.amount.amount()),
+                false,
+            ));
+        }
+        v.k_lines
+            .push(line("subtotal", "", yuan(b.subtotal.amount()), true));
+        for a in &b.adjustments {
+            let (kind, text) = match &a.step {
+                BillStep::Package {
+                    name,
+                    uses,
+                    remaining,
+                    ..
+                } => ("package", format!("{name} ×{uses} ({remaining})")),
+                BillStep::TierDiscount { percent, .. } => ("tier", percent.normalize().to_string()),
+                BillStep::Coupon { name, .. } => ("coupon", name.clone()),
+                BillStep::Points { points } => ("points", points.to_string()),
+            };
+            v.k_lines.push(line(
+                kind,
+                text,
+                format!("-{}", yuan(a.amount.amount())),
+                false,
+            ));
+        }
+        if b.tier_discount_skipped {
+            v.k_lines.push(line("tier_skipped", "", "", false));
+        }
+    }
+    v.k_due = yuan(t.due());
+    v.k_balance = yuan(t.balance());
+    v.k_stored_on = !cart.stored.is_zero();
+    v.k_rest_due = yuan(t.rest_due());
+    v.k_rest = match cart.rest {
+        Some(Rest::Cash) => "cash",
+        Some(Rest::Mobile) => "mobile",
+        None => "",
+    };
+    v.k_cash_given = cart.cash_given.clone();
+    v.k_change = t.change().map(yuan).unwrap_or_else(|| "—".into());
+    v.k_reference = cart.reference.clone();
+    v
+}
+
+fn show_tablet<A: crate::tablet::TabletApi>(ui: &Ui, t: &TabletFlow<A>) {
+    let v = tablet_view(t);
+    let _ = ui.0.upgrade_in_event_loop(move |w| {
+        let k = w.global::<Kiosk>();
+        k.set_busy(false);
+        k.set_problem(v.problem.into());
+        k.set_greeting(v.c_greeting.into());
+        k.set_masked_phone(SharedString::new());
+        k.set_tier(v.c_tier.clone());
+        k.set_rate_number(v.rate_number.into());
+        k.set_rate_stylist(v.rate_stylist.into());
+        k.set_rate_services(v.rate_services.into());
+        k.set_scores(model(v.scores));
+        k.set_phrase_on(model(v.phrases));
+        let t = w.global::<Tablet>();
+        t.set_staff(model(v.staff));
+        t.set_picked(v.picked);
+        t.set_pin_shown(v.pin.into());
+        t.set_me(v.me.into());
+        t.set_mine_only(v.mine_only);
+        t.set_tickets(model(v.tickets));
+        t.set_appointments(model(v.appointments));
+        t.set_c_name(v.c_name.into());
+        t.set_c_phone(v.c_phone.into());
+        t.set_c_tier(v.c_tier);
+        t.set_c_allergies(v.c_allergies.into());
+        t.set_c_notes(v.c_notes.into());
+        t.set_c_tags(v.c_tags.into());
+        t.set_c_balances(model(v.c_balances));
+        t.set_c_packages(model(v.c_packages));
+        t.set_c_coupons(model(v.c_coupons));
+        t.set_c_visits(model(v.c_visits));
+        t.set_c_ticket(v.c_ticket.into());
+        t.set_can_record(v.can_record);
+        t.set_can_checkout(v.can_checkout);
+        t.set_r_services(model(v.r_services));
+        t.set_r_products(model(v.r_products));
+        // Text being typed stays as typed; Rust's copy only fills a fresh screen.
+        if t.get_r_formula().as_str() != v.r_formula {
+            t.set_r_formula(v.r_formula.into());
+        }
+        if t.get_r_notes().as_str() != v.r_notes {
+            t.set_r_notes(v.r_notes.into());
+        }
+        t.set_k_items(model(v.k_items));
+        t.set_k_products(model(v.k_products));
+        t.set_k_coupons(model(v.k_coupons));
+        t.set_k_use_packages(v.k_use_packages);
+        t.set_k_points(v.k_points);
+        t.set_k_points_balance(v.k_points_balance);
+        t.set_k_lines(model(v.k_lines));
+        t.set_k_due(v.k_due.into());
+        t.set_k_balance(v.k_balance.into());
+        t.set_k_stored_on(v.k_stored_on);
+        t.set_k_rest_due(v.k_rest_due.into());
+        t.set_k_rest(v.k_rest.into());
+        t.set_k_cash_given(v.k_cash_given.into());
+        t.set_k_change(v.k_change.into());
+        if t.get_k_reference().as_str() != v.k_reference {
+            t.set_k_reference(v.k_reference.into());
+        }
+        t.set_receipt(v.receipt.into());
+        t.set_receipt_number(v.receipt_number.into());
+        k.set_screen(v.screen.into());
+    });
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! and handing the tablet to the customer to rate the visit. Plain state over a
 //! [`TabletApi`], with no Slint types, so the whole flow is tested against a fake store.
 
+use chrono::Offset;
 use rust_decimal::Decimal;
 use salon_shared::api::{
     Appointment, Checkout, CheckoutInput, CustomerOverview, FeedbackInput, Product, ProductUse,
@@ -230,6 +231,10 @@ pub struct Tablet<A: TabletApi> {
     pub paid: Option<Checkout>,
     pub receipt: String,
     pub scores: [Option<u8>; 5],
+    /// The store's offset from UTC: times are shown in the store's time.
+    pub offset: chrono::FixedOffset,
+    /// Quick comment phrases tapped by the customer (the kiosk's list).
+    pub phrases: [bool; crate::checkin::PHRASES.len()],
     seq: u64,
 }
 
@@ -281,6 +286,8 @@ impl<A: TabletApi> Tablet<A> {
             paid: None,
             receipt: String::new(),
             scores: [None; 5],
+            offset: chrono::FixedOffset::east_opt(0).unwrap_or(chrono::Utc.fix()),
+            phrases: [false; crate::checkin::PHRASES.len()],
             seq: 0,
         }
     }
@@ -383,10 +390,10 @@ impl<A: TabletApi> Tablet<A> {
             Ok(a) => self.appointments = a,
             Err(e) => return self.failed(&e),
         }
-        if self.catalog.is_empty() {
-            if let Ok(s) = self.api.services().await {
-                self.catalog = s;
-            }
+        if self.catalog.is_empty()
+            && let Ok(s) = self.api.services().await
+        {
+            self.catalog = s;
         }
         if let Ok(p) = self.api.products().await {
             self.products = p.into_iter().filter(|p| p.active).collect();
@@ -750,8 +757,10 @@ impl<A: TabletApi> Tablet<A> {
         }
     }
 
+    /// Chooses how the part left after stored value is paid; nothing to choose when the
+    /// balance covers the bill.
     pub fn pay_rest_by(&mut self, r: Rest) {
-        self.cart.rest = Some(r);
+        self.cart.rest = (self.rest_due() > Decimal::ZERO).then_some(r);
         self.cart.cash_given.clear();
     }
 
@@ -825,6 +834,7 @@ impl<A: TabletApi> Tablet<A> {
 
     pub fn hand_over(&mut self) {
         self.scores = [None; SCORES];
+        self.phrases = [false; crate::checkin::PHRASES.len()];
         self.problem = None;
         self.screen = Screen::Feedback;
     }
@@ -832,6 +842,12 @@ impl<A: TabletApi> Tablet<A> {
     pub fn rate(&mut self, question: usize, score: u8) {
         if question < SCORES {
             self.scores[question] = Some(score);
+        }
+    }
+
+    pub fn toggle_phrase(&mut self, i: usize) {
+        if let Some(p) = self.phrases.get_mut(i) {
+            *p = !*p;
         }
     }
 
@@ -855,7 +871,13 @@ impl<A: TabletApi> Tablet<A> {
             stylist,
             environment,
             recommend,
-            comment: String::new(),
+            comment: crate::checkin::PHRASES
+                .iter()
+                .zip(self.phrases)
+                .filter(|(_, on)| *on)
+                .map(|(p, _)| *p)
+                .collect::<Vec<_>>()
+                .join("；"),
             by: None,
         };
         let key = self.key("feedback");

@@ -46,6 +46,9 @@ pub struct Health {
     pub api_version: String,
     /// A stable id of this store server, also advertised over mDNS.
     pub server_id: String,
+    /// The store's offset from UTC in minutes: devices show times in the store's time.
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
 }
 
 // ---- pairing, devices, staff sessions ----

@@ -283,7 +283,121 @@ pub fn fill(
     })?;
     add_customers(writer, customers, 20261123)?;
     add_appointments(writer, tz)?;
+    add_money(writer, customers)?;
     Ok(true)
+}
+
+/// Retail products with stock, package plans, a coupon, and member balances: the first
+/// customers hold stored value (carried over from an earlier system, so no sale today),
+/// points, a package and a coupon, so the tablet's checkout has every benefit to show.
+fn add_money(writer: &Writer, customers: usize) -> Result<(), ApiError> {
+    use crate::routes::members::{package_entry, points_entry, post_value, save_wallet, wallet};
+    use salon_shared::api::Product;
+    use salon_shared::coupon::{Coupon, CouponDef, CouponKind, CouponState};
+    use salon_shared::ledger::{Package, PackagePlan, PackageReason, PointsReason, ValueReason};
+    use salon_shared::{CheckoutId, CouponDefId, CouponId, PackageId, ProductId};
+    writer.write_blocking(Actor::system("demo data"), move |tx| {
+        let money = |d: i64| Money::new(Decimal::from(d));
+        for (name, brand, price, stock) in [
+            ("修护洗发水 Repair shampoo", "Aveda", 168, 24),
+            ("护色发膜 Colour mask", "Kérastase", 298, 12),
+            ("造型发蜡 Styling wax", "Schwarzkopf", 88, 30),
+            ("染膏 Colour tube", "Wella", 45, 60),
+        ] {
+            let p = Product {
+                id: ProductId(tx.next_id("product")?),
+                name: name.into(),
+                brand: brand.into(),
+                barcode: None,
+                price: money(price)?,
+                stock,
+                active: true,
+                created_at: tx.now,
+            };
+            tx.put(&tables::PRODUCTS, p.id.0, &p)?;
+        }
+        // The wash & blow-dry (service 1) as a package: 10 for the price of 8.
+        let wash = tx.get(&tables::SERVICES, 1)?;
+        let plan = wash
+            .map(|w| -> Result<PackagePlan, ApiError> {
+                Ok(PackagePlan {
+                    id: tx.next_id("package_plan")?,
+                    name: "10次卡".into(),
+                    service_id: w.id,
+                    uses: 10,
+                    price: Money::new(w.price.amount() * Decimal::from(8))?,
+                    valid_days: Some(365),
+                    active: true,
+                })
+            })
+            .transpose()?;
+        if let Some(p) = &plan {
+            tx.put(&tables::PACKAGE_PLANS, p.id, p)?;
+        }
+        let today = tx.now.date_naive();
+        let def = CouponDef {
+            id: CouponDefId(tx.next_id("coupon_def")?),
+            name: "满200减30".into(),
+            kind: CouponKind::Threshold {
+                min_spend: money(200)?,
+                off: money(30)?,
+            },
+            valid_from: today - Duration::days(30),
+            valid_to: today + Duration::days(60),
+            per_customer_limit: 1,
+            stacks_with_tier: true,
+            active: true,
+            created_at: tx.now,
+        };
+        tx.put(&tables::COUPON_DEFS, def.id.0, &def)?;
+        for c in 1..=(customers.min(40) as u64) {
+            let cid = CustomerId(c);
+            let mut w = wallet(tx.w, cid)?;
+            post_value(
+                tx,
+                cid,
+                &mut w,
+                ValueReason::TopUp,
+                Decimal::from(200 + 100 * (c % 5) as i64),
+                None,
+            )?;
+            w.points.earn(300 + 50 * (c % 7), None);
+            let n = w.points.balance() as i64;
+            points_entry(tx, cid, &w, PointsReason::Earned, n, None)?;
+            save_wallet(tx, cid, &w)?;
+            if let Some(plan) = &plan
+                && c % 2 == 1
+            {
+                let mut p = Package {
+                    id: PackageId(tx.next_id("package")?),
+                    customer_id: cid,
+                    plan: plan.id,
+                    name: plan.name.clone(),
+                    service_id: plan.service_id,
+                    uses: plan.uses,
+                    remaining: 0,
+                    price: plan.price,
+                    sold_at: tx.now,
+                    expires_on: Some(today + Duration::days(300)),
+                    sale: CheckoutId(0),
+                    refunded: false,
+                };
+                package_entry(tx, &mut p, PackageReason::Bought, 10 - (c % 4) as i64, None)?;
+                crate::store::link(tx.w, tables::PACKAGES_BY_CUSTOMER, c, p.id.0)?;
+            }
+            let coupon = Coupon {
+                id: CouponId(tx.next_id("coupon")?),
+                def: def.id,
+                customer_id: cid,
+                issued_at: tx.now,
+                state: CouponState::Issued,
+            };
+            tx.put(&tables::COUPONS, coupon.id.0, &coupon)?;
+            crate::store::link(tx.w, tables::COUPONS_BY_CUSTOMER, c, coupon.id.0)?;
+        }
+        Ok(ok())
+    })?;
+    Ok(())
 }
 
 /// Writes `n` realistic synthetic customers (some with member cards), reproducible from

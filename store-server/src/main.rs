@@ -145,9 +145,14 @@ fn main() -> anyhow::Result<()> {
             );
         }
         if cli.demo {
-            // A demo is tried on one box: print codes to pair a kiosk and a queue display at
-            // once, fresh at every start since codes expire and are single-use.
-            for (role, label) in [(Role::Kiosk, "Kiosk"), (Role::Display, "Queue display")] {
+            // A demo is tried on one box: print codes to pair a kiosk, a queue display and a
+            // stylist tablet at once, fresh at every start since codes expire and are
+            // single-use.
+            for (role, label) in [
+                (Role::Kiosk, "Kiosk"),
+                (Role::Display, "Queue display"),
+                (Role::Stylist, "Stylist tablet"),
+            ] {
                 let code = store_server::console_pairing_code(&state, role, "demo").await?;
                 println!(
                     "{label} pairing code: {} (valid until {})",
@@ -155,6 +160,11 @@ fn main() -> anyhow::Result<()> {
                     code.expires_at.format("%H:%M UTC")
                 );
             }
+            let pins: Vec<String> = demo::STAFF
+                .iter()
+                .map(|(name, _, _, _, pin)| format!("{name} {pin}"))
+                .collect();
+            println!("Staff PINs for the tablet: {}", pins.join(", "));
         }
         tracing::info!(
             "store '{}' serving on http://{} (data in {})",

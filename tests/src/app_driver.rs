@@ -7,7 +7,7 @@ use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptio
 use kiosk::app::{self, Options};
 use kiosk::device::Device;
 use salon_shared::Role;
-use salon_ui::{Kiosk, KioskWindow};
+use salon_ui::{Kiosk, KioskWindow, Tablet};
 use slint::ComponentHandle;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -168,8 +168,37 @@ impl App {
         (app, dir)
     }
 
+    /// A stylist tablet (or front-desk tablet, by `role`) freshly paired with `srv`, on its
+    /// sign-in screen with the staff listed.
+    pub async fn new_tablet(
+        rt: &tokio::runtime::Handle,
+        srv: &crate::TestServer,
+        role: Role,
+        idle: Duration,
+    ) -> (App, tempfile::TempDir) {
+        let s = srv.state.clone();
+        let token = net(rt, async move {
+            store_server::routes::devices::device_token(&s, "salon tablet", role)
+                .await
+                .expect("tablet token")
+        })
+        .await;
+        let dir = tempfile::tempdir().expect("data dir");
+        let app = App::paired(rt, dir.path(), &srv.base, &token, role, idle).await;
+        app.on("signin").await;
+        app.until("the staff list", |a| {
+            slint::Model::row_count(&a.tablet().get_staff()) > 0
+        })
+        .await;
+        (app, dir)
+    }
+
     pub fn kiosk(&self) -> Kiosk<'_> {
         self.window.global::<Kiosk>()
+    }
+
+    pub fn tablet(&self) -> Tablet<'_> {
+        self.window.global::<Tablet>()
     }
 
     pub fn screen(&self) -> String {

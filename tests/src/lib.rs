@@ -157,6 +157,19 @@ pub async fn book_latest_slot(
     .expect("booked")
 }
 
+/// Working hours that cover the whole store-local day, every day of the week, so a test or a
+/// demo works at any hour.
+pub fn all_day() -> salon_shared::api::Roster {
+    let hours = salon_shared::api::DayHours {
+        start: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("time"),
+        end: chrono::NaiveTime::from_hms_opt(23, 59, 0).expect("time"),
+    };
+    salon_shared::api::Roster {
+        weekly: [Some(hours); 7],
+        exceptions: Vec::new(),
+    }
+}
+
 /// For tests that use mDNS: the mDNS library joins its multicast groups on every interface
 /// before it can be limited to loopback, so such a test runs itself again inside a network
 /// namespace of its own (`unshare -rn`) whose only interface is loopback. Returns true in

@@ -218,7 +218,7 @@ async fn counts(m: &Client) -> (usize, usize, usize, u64) {
 }
 
 /// The kiosk and queue display pairing codes a `--demo` start printed, in that order.
-fn demo_codes(p: &Proc) -> (String, String) {
+fn demo_codes(p: &Proc) -> (String, String, String) {
     let out = p.stdout_text();
     let code = |label: &str| {
         let line = out
@@ -242,6 +242,7 @@ fn demo_codes(p: &Proc) -> (String, String) {
     (
         code("Kiosk pairing code: "),
         code("Queue display pairing code: "),
+        code("Stylist tablet pairing code: "),
     )
 }
 
@@ -257,9 +258,10 @@ async fn written_since(m: &Client, seq: u64) -> Vec<(String, serde_json::Value)>
     v
 }
 
-/// What every `--demo` start adds to a store: a fresh kiosk and display pairing code.
+/// What every `--demo` start adds to a store: a fresh kiosk, display and stylist tablet
+/// pairing code.
 fn demo_start_codes() -> Vec<(String, serde_json::Value)> {
-    ["display", "kiosk"]
+    ["display", "kiosk", "stylist"]
         .map(|r| ("pairing_code.create".to_string(), serde_json::json!(r)))
         .to_vec()
 }
@@ -284,9 +286,14 @@ async fn demo_fills_only_an_empty_store() {
         .await
         .expect("pair");
     desk.sign_in(st.id, pin).await.expect("demo PIN works");
-    // The printed codes pair a kiosk and a queue display without the back office.
-    let (kiosk_code, display_code) = demo_codes(&p);
-    for (code, role) in [(&kiosk_code, Role::Kiosk), (&display_code, Role::Display)] {
+    // The printed codes pair a kiosk, a queue display and a stylist tablet without the
+    // back office.
+    let (kiosk_code, display_code, tablet_code) = demo_codes(&p);
+    for (code, role) in [
+        (&kiosk_code, Role::Kiosk),
+        (&display_code, Role::Display),
+        (&tablet_code, Role::Stylist),
+    ] {
         let paired = Client::new(m.base_url()).pair(code, "demo device").await;
         assert_eq!(paired.expect("demo code pairs").0.device.role, role);
     }
@@ -304,7 +311,7 @@ async fn demo_fills_only_an_empty_store() {
     );
     assert_eq!(written_since(&p.client, filled.3).await, demo_start_codes());
     // Fresh codes at every start: the first ones were used up.
-    let (kiosk_again, _) = demo_codes(&p);
+    let (kiosk_again, _, _) = demo_codes(&p);
     let paired = Client::new(p.client.base_url())
         .pair(&kiosk_again, "second kiosk")
         .await;

@@ -325,18 +325,6 @@ fn ten_in_cash() -> TopUpInput {
     }
 }
 
-/// Works every minute of every day, so the test passes at any hour.
-fn all_day() -> Roster {
-    let hours = DayHours {
-        start: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("time"),
-        end: chrono::NaiveTime::from_hms_opt(23, 59, 0).expect("time"),
-    };
-    Roster {
-        weekly: [Some(hours); 7],
-        exceptions: Vec::new(),
-    }
-}
-
 /// A new stylist working all day and a service they perform.
 async fn working_stylist(m: &Client) -> (StaffId, salon_shared::ServiceId) {
     let svc = m

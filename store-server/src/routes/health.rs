@@ -21,6 +21,7 @@ pub async fn health(State(s): State<AppState>) -> Json<Health> {
         version: env!("CARGO_PKG_VERSION").into(),
         api_version: salon_shared::API_VERSION.into(),
         server_id: s.info.server_id.clone(),
+        utc_offset_minutes: s.info.tz.local_minus_utc() / 60,
     })
 }
 

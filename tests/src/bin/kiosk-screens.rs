@@ -1,5 +1,6 @@
 //! Renders every screen of the client app to PNG, in Chinese and in English, by walking a
-//! real kiosk and a real queue display through a demo store served on 127.0.0.1:0.
+//! real kiosk, a real queue display and a real stylist tablet through a demo store served
+//! on 127.0.0.1:0.
 //!
 //! `cargo run -p salon-tests --bin kiosk-screens [OUT_DIR]` (default `docs/screens`).
 
@@ -91,11 +92,35 @@ async fn tour(srv: &TestServer, h: &Handle, out: &Path) {
                 .expect("start");
             let rated = page.items[0].phone.clone().expect("phone");
             let fresh = page.items[7].phone.clone().expect("phone");
-            (rated, fresh)
+            // Customer 1 (a member with a package, stored value and a coupon) in Tony's
+            // chair, for the tablet's screens.
+            let tony = salon_shared::StaffId(3);
+            m.set_roster(tony, &salon_tests::all_day())
+                .await
+                .expect("roster");
+            let member = m
+                .check_in(
+                    &CheckInRequest {
+                        customer: CheckInCustomer {
+                            id: Some(salon_shared::CustomerId(1)),
+                            ..Default::default()
+                        },
+                        services: vec![services[0].id, services[1].id],
+                        stylist: Some(tony),
+                    },
+                    None,
+                )
+                .await
+                .expect("member check-in")
+                .ticket;
+            m.queue_move(member.id, QueueAction::Start)
+                .await
+                .expect("start");
+            (rated, fresh, member.number)
         }
     })
     .await;
-    let (rated_phone, returning_phone) = phones;
+    let (rated_phone, returning_phone, member_ticket) = phones;
 
     // The pairing screen of a new device.
     let dir = tempfile::tempdir().expect("data dir");
@@ -229,4 +254,89 @@ async fn tour(srv: &TestServer, h: &Handle, out: &Path) {
         .await;
     let _ = net(h, async move { m.queue(&QueueQuery::default()).await }).await;
     shoot(&app, out, "11-queue-display").await;
+    drop(app);
+
+    // The stylist tablet: sign-in, the queue, the member's 360, the record, checkout,
+    // the receipt.
+    let (app, _dir) = App::new_tablet(h, srv, Role::Stylist, Duration::from_secs(600)).await;
+    app.until("online", |a| a.kiosk().get_online()).await;
+    app.tap("staff Tony 陈");
+    for d in "333".chars() {
+        app.tap(&format!("key {d}"));
+    }
+    pause(Duration::from_millis(200)).await;
+    shoot(&app, out, "12-tablet-signin").await;
+    app.tap("key 3");
+    app.until("PIN typed", |a| {
+        a.tablet().get_pin_shown().chars().count() == 4
+    })
+    .await;
+    app.tap("sign in");
+    app.on("queue").await;
+    app.tap("everyone");
+    app.until("the queue", |a| a.has(&format!("open {member_ticket}")))
+        .await;
+    shoot(&app, out, "13-tablet-queue").await;
+    app.tap(&format!("open {member_ticket}"));
+    app.on("customer").await;
+    shoot(&app, out, "14-tablet-customer").await;
+    app.tap("record");
+    app.on("record").await;
+    let product = slint::Model::row_data(&app.tablet().get_r_products(), 3)
+        .expect("products")
+        .name;
+    app.tap(&format!("more {product}"));
+    app.tap(&format!("more {product}"));
+    let formula = "7/1 + 8/0 1:1, 6% 30 min";
+    app.tablet().set_r_formula(formula.into());
+    app.tablet().invoke_r_formula_edited(formula.into());
+    app.tablet().set_r_notes("头皮敏感，水温低一点".into());
+    app.tablet()
+        .invoke_r_notes_edited("头皮敏感，水温低一点".into());
+    pause(Duration::from_millis(300)).await;
+    shoot(&app, out, "15-tablet-record").await;
+    app.tap("save record");
+    app.on("customer").await;
+    app.tap("checkout");
+    app.on("checkout").await;
+    let product = slint::Model::row_data(&app.tablet().get_k_products(), 0)
+        .expect("products")
+        .name;
+    let mask = slint::Model::row_data(&app.tablet().get_k_products(), 1)
+        .expect("products")
+        .name;
+    app.tap(&format!("add {product}"));
+    app.until("the product on the bill", |a| {
+        slint::Model::row_count(&a.tablet().get_k_items()) == 3
+    })
+    .await;
+    app.tap(&format!("add {mask}"));
+    app.until("the second product on the bill", |a| {
+        slint::Model::row_count(&a.tablet().get_k_items()) == 4
+    })
+    .await;
+    let coupon = slint::Model::row_data(&app.tablet().get_k_coupons(), 0)
+        .expect("the member's coupon")
+        .name;
+    app.tap(&format!("coupon {coupon}"));
+    app.until("the coupon applied", |a| {
+        slint::Model::row_data(&a.tablet().get_k_coupons(), 0).is_some_and(|c| c.selected)
+    })
+    .await;
+    app.tap("more points");
+    app.until("points used", |a| a.tablet().get_k_points() == 100)
+        .await;
+    app.tap("use balance");
+    app.until("stored value used", |a| a.tablet().get_k_stored_on())
+        .await;
+    app.tap("pay cash");
+    app.until("cash chosen", |a| a.has("note ¥500")).await;
+    app.tap("note ¥500");
+    app.until("cash given", |a| a.tablet().get_k_cash_given() == "500")
+        .await;
+    pause(Duration::from_millis(200)).await;
+    shoot(&app, out, "16-tablet-checkout").await;
+    app.tap("pay");
+    app.on("receipt").await;
+    shoot(&app, out, "17-tablet-receipt").await;
 }

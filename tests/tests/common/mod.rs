@@ -159,17 +159,7 @@ pub fn q(text: &str) -> salon_shared::api::CustomerQuery {
 
 // ---- queue, rotation and appointments ----
 
-/// Working hours that cover the whole store-local day, every day of the week.
-pub fn all_day() -> salon_shared::api::Roster {
-    let hours = salon_shared::api::DayHours {
-        start: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("time"),
-        end: chrono::NaiveTime::from_hms_opt(23, 59, 0).expect("time"),
-    };
-    salon_shared::api::Roster {
-        weekly: [Some(hours); 7],
-        exceptions: Vec::new(),
-    }
-}
+pub use salon_tests::all_day;
 
 /// `start`–`end` local hours as a shift.
 pub fn hours(start: (u32, u32), end: (u32, u32)) -> salon_shared::api::DayHours {

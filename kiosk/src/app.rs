@@ -11,6 +11,7 @@ use crate::scan::ScanDetector;
 use crate::surnames::SURNAMES;
 use crate::tablet::{Rest, Screen, Session, Tablet as TabletFlow};
 use chrono::Datelike;
+use salon_shared::api::PhotoKind;
 use salon_shared::api::{
     BalkRequest, CheckInRequest, CheckInResponse, FeedbackInput, KioskCustomer, KioskIdentify,
     KioskRegister, QueueAction, QueueQuery, QuoteResponse, SaleItem,
@@ -20,12 +21,12 @@ use salon_shared::client::{Client, ClientError, Discovered, Live, discover};
 use salon_shared::{CouponId, CustomerId, ProductId};
 use salon_shared::{Role, Service, ServiceId, StaffId};
 use salon_ui::{
-    ApptRow, CalledItem, CategoryItem, Kiosk, KioskWindow, LineRow, PickRow, ServiceItem,
+    ApptRow, CalledItem, CategoryItem, Kiosk, KioskWindow, LineRow, PhotoRow, PickRow, ServiceItem,
     StaffItem, StoreItem, StylistItem, SurnameItem, Tablet, TicketRow, VisitRow, WaitingItem,
 };
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -44,6 +45,9 @@ pub struct Options {
     pub idle: Duration,
     /// How the device is listed in the back office after pairing.
     pub device_name: String,
+    /// Where the tablet's camera saves photos: the newest are offered as before/after
+    /// photos of a visit.
+    pub photos: PathBuf,
 }
 
 impl Default for Options {
@@ -54,6 +58,9 @@ impl Default for Options {
             data_dir: crate::device::default_dir(),
             idle: Duration::from_secs(60),
             device_name: "Front door kiosk".into(),
+            photos: std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join("Pictures"))
+                .unwrap_or_else(|| PathBuf::from("Pictures")),
         }
     }
 }
@@ -118,6 +125,8 @@ enum Cmd {
     Pay,
     HandOver,
     TabletDone,
+    PhotoConsent,
+    AddPhoto(String, PhotoKind),
 }
 
 /// Wires the window to a network thread started here, which runs until the window is gone.
@@ -254,6 +263,16 @@ fn wire_tablet(window: &KioskWindow, tx: &mpsc::UnboundedSender<Cmd>) {
     t.on_pay(to(Cmd::Pay));
     t.on_hand_over(to(Cmd::HandOver));
     t.on_done(to(Cmd::TabletDone));
+    t.on_r_photo_consent_toggle(to(Cmd::PhotoConsent));
+    let c = tx.clone();
+    t.on_r_add_photo(move |file, kind| {
+        let kind = if kind == "after" {
+            PhotoKind::After
+        } else {
+            PhotoKind::Before
+        };
+        drop(c.send(Cmd::AddPhoto(file.to_string(), kind)))
+    });
     let id = |i: i32| i.max(0) as u64;
     let c = tx.clone();
     t.on_pick_staff(move |i| drop(c.send(Cmd::PickStaff(StaffId(id(i))))));
@@ -1058,7 +1077,7 @@ async fn tablet(
         t.offset = o;
     }
     t.load_staff().await;
-    show_tablet(ui, &t);
+    show_tablet(ui, &t, opts, Vec::new());
     let mut events = link.client().subscribe();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     let mut last_tap = Instant::now();
@@ -1074,8 +1093,9 @@ async fn tablet(
                 if !matches!(cmd, Cmd::Formula(_) | Cmd::Notes(_) | Cmd::Reference(_)) {
                     ui.busy();
                 }
-                handle_tablet(&mut t, cmd).await;
-                show_tablet(ui, &t);
+                handle_tablet(&mut t, cmd, opts).await;
+                let photos = cache_photos(&t, opts).await;
+                show_tablet(ui, &t, opts, photos);
             }
             live = events.recv() => {
                 let changed = match live {
@@ -1090,7 +1110,7 @@ async fn tablet(
                 // The queue is live on its own screen; elsewhere it waits for the way back.
                 if changed && t.screen == Screen::Queue {
                     t.refresh().await;
-                    show_tablet(ui, &t);
+                    show_tablet(ui, &t, opts, Vec::new());
                 }
             }
             _ = tick.tick() => {
@@ -1103,22 +1123,36 @@ async fn tablet(
                             ui.online(true);
                             if t.staff.is_empty() {
                                 t.load_staff().await;
-                                show_tablet(ui, &t);
+                                show_tablet(ui, &t, opts, Vec::new());
                             }
                         }
                     }
                 }
                 if t.me.is_some() && last_tap.elapsed() >= tablet_idle(opts) {
                     t.sign_out().await;
-                    show_tablet(ui, &t);
+                    show_tablet(ui, &t, opts, Vec::new());
                 }
             }
         }
     }
 }
 
-async fn handle_tablet<A: crate::tablet::TabletApi>(t: &mut TabletFlow<A>, cmd: Cmd) {
+async fn handle_tablet<A: crate::tablet::TabletApi>(
+    t: &mut TabletFlow<A>,
+    cmd: Cmd,
+    opts: &Options,
+) {
     match cmd {
+        Cmd::PhotoConsent => t.toggle_photo_consent(),
+        Cmd::AddPhoto(file, kind) => {
+            // Only a file of the photo folder, by its bare name.
+            let name = Path::new(&file).file_name().map(|n| n.to_os_string());
+            let read = name.and_then(|n| std::fs::read(opts.photos.join(n)).ok());
+            match (read, image_type(&file)) {
+                (Some(bytes), Some(ct)) => t.add_photo(kind, ct, bytes).await,
+                _ => t.problem = Some("photo_invalid"),
+            }
+        }
         Cmd::PickStaff(id) => t.pick_staff(id),
         Cmd::PinKey(k) => t.pin_key(&k),
         Cmd::SignIn => t.sign_in().await,
@@ -1159,6 +1193,71 @@ async fn handle_tablet<A: crate::tablet::TabletApi>(t: &mut TabletFlow<A>, cmd: 
         Cmd::SkipFeedback | Cmd::Done | Cmd::TabletDone => t.done().await,
         _ => {}
     }
+}
+
+/// The content type of a photo file, by its extension.
+fn image_type(file: &str) -> Option<&'static str> {
+    let ext = Path::new(file).extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        _ => None,
+    }
+}
+
+/// The newest few photos in the photo folder, by file name.
+fn newest_photos(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(std::time::SystemTime, String)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            image_type(&name)?;
+            let at = e.metadata().ok()?.modified().ok()?;
+            Some((at, name))
+        })
+        .collect();
+    files.sort_by(|a, b| b.cmp(a));
+    files.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
+/// The photos of the customer's past visits on screen, fetched once into the device's
+/// cache: (visit index, label, file).
+async fn cache_photos<A: crate::tablet::TabletApi>(
+    t: &TabletFlow<A>,
+    opts: &Options,
+) -> Vec<(i32, String, PathBuf)> {
+    let Some(o) = &t.customer else {
+        return Vec::new();
+    };
+    if t.screen != Screen::Customer {
+        return Vec::new();
+    }
+    let dir = opts.data_dir.join("photo-cache");
+    let _ = std::fs::create_dir_all(&dir);
+    let mut out = Vec::new();
+    for (i, v) in o.visits.iter().enumerate() {
+        for p in &v.photos {
+            let ext = if p.content_type == "image/png" {
+                "png"
+            } else {
+                "jpg"
+            };
+            let file = dir.join(format!("{}-{}.{ext}", v.ticket_id, p.n));
+            if !file.exists() {
+                match t.photo_bytes(v.ticket_id, p.n).await {
+                    Some(bytes) => {
+                        let _ = std::fs::write(&file, bytes);
+                    }
+                    None => continue,
+                }
+            }
+            out.push((i as i32, format!("{}-{}", v.ticket_id, p.n), file));
+        }
+    }
+    out
 }
 
 fn yuan(d: rust_decimal::Decimal) -> String {
@@ -1204,6 +1303,9 @@ struct TabletView {
     r_products: Vec<PickRow>,
     r_formula: String,
     r_notes: String,
+    r_photo_consent: bool,
+    r_photo_count: i32,
+    r_photo_files: Vec<SharedString>,
     k_items: Vec<PickRow>,
     k_products: Vec<PickRow>,
     k_coupons: Vec<PickRow>,
@@ -1419,6 +1521,8 @@ fn tablet_view<A: crate::tablet::TabletApi>(t: &TabletFlow<A>) -> TabletView {
         .collect();
     v.r_formula = t.formula();
     v.r_notes = t.record.notes.clone();
+    v.r_photo_consent = t.record.photo_consent;
+    v.r_photo_count = t.photos.len() as i32;
     // Checkout.
     let cart = &t.cart;
     v.k_items = cart
@@ -1535,8 +1639,19 @@ fn tablet_view<A: crate::tablet::TabletApi>(t: &TabletFlow<A>) -> TabletView {
     v
 }
 
-fn show_tablet<A: crate::tablet::TabletApi>(ui: &Ui, t: &TabletFlow<A>) {
-    let v = tablet_view(t);
+fn show_tablet<A: crate::tablet::TabletApi>(
+    ui: &Ui,
+    t: &TabletFlow<A>,
+    opts: &Options,
+    photos: Vec<(i32, String, PathBuf)>,
+) {
+    let mut v = tablet_view(t);
+    if t.screen == Screen::Record {
+        v.r_photo_files = newest_photos(&opts.photos)
+            .into_iter()
+            .map(SharedString::from)
+            .collect();
+    }
     let _ = ui.0.upgrade_in_event_loop(move |w| {
         let k = w.global::<Kiosk>();
         k.set_busy(false);
@@ -1567,6 +1682,19 @@ fn show_tablet<A: crate::tablet::TabletApi>(ui: &Ui, t: &TabletFlow<A>) {
         t.set_c_packages(model(v.c_packages));
         t.set_c_coupons(model(v.c_coupons));
         t.set_c_visits(model(v.c_visits));
+        t.set_c_photos(model(
+            photos
+                .into_iter()
+                .map(|(visit, label, file)| PhotoRow {
+                    visit,
+                    label: label.into(),
+                    image: slint::Image::load_from_path(&file).unwrap_or_default(),
+                })
+                .collect(),
+        ));
+        t.set_r_photo_consent(v.r_photo_consent);
+        t.set_r_photo_count(v.r_photo_count);
+        t.set_r_photo_files(model(v.r_photo_files));
         t.set_c_ticket(v.c_ticket.into());
         t.set_can_record(v.can_record);
         t.set_can_checkout(v.can_checkout);

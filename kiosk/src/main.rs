@@ -7,11 +7,14 @@ use salon_ui::KioskWindow;
 use slint::ComponentHandle;
 use std::time::{Duration, Instant};
 
-const HELP: &str = "kiosk [--server http://HOST:PORT] [--mdns-loopback] [--data DIR] [--name NAME] [--idle SECONDS] [--startup-probe]
+const HELP: &str = "kiosk [--server http://HOST:PORT] [--mdns-loopback] [--data DIR] [--name NAME] [--idle SECONDS] [--photos DIR] [--startup-probe]
   Without --server the pairing screen lists the store servers found on the LAN by mDNS.
   --data DIR        where the pairing and unsent check-ins are kept (default ~/.local/share/salon-client)
   --name NAME       how this device is listed in the back office (default \"Front door kiosk\")
-  --idle SECONDS    back to the welcome screen after this long without a tap (default 60)
+  --idle SECONDS    back to the welcome screen after this long without a tap (default 60;
+                    a tablet signs its staff member out after three times as long)
+  --photos DIR      where the tablet's camera saves photos, offered for before/after photos
+                    (default ~/Pictures)
   --startup-probe   print the time to the first frame and the resident memory, then exit";
 
 fn args() -> anyhow::Result<(Options, bool)> {
@@ -28,6 +31,7 @@ fn args() -> anyhow::Result<(Options, bool)> {
             "--mdns-loopback" => o.loopback_only = true,
             "--data" => o.data_dir = value(&mut it, "--data")?.into(),
             "--name" => o.device_name = value(&mut it, "--name")?,
+            "--photos" => o.photos = value(&mut it, "--photos")?.into(),
             "--idle" => {
                 let s: u64 = value(&mut it, "--idle")?.parse()?;
                 o.idle = Duration::from_secs(s.max(5));

@@ -6,9 +6,9 @@
 use chrono::Offset;
 use rust_decimal::Decimal;
 use salon_shared::api::{
-    Appointment, Checkout, CheckoutInput, CustomerOverview, FeedbackInput, Product, ProductUse,
-    QueueAction, QueueEntry, QueueQuery, QueueView, SaleItem, SignInResponse, TicketState, Visit,
-    VisitInput,
+    Appointment, Checkout, CheckoutInput, CustomerOverview, FeedbackInput, PhotoKind, PhotoMeta,
+    Product, ProductUse, QueueAction, QueueEntry, QueueQuery, QueueView, SaleItem, SignInResponse,
+    TicketState, Visit, VisitInput,
 };
 use salon_shared::bill::{Bill, PayMethod, Tender};
 use salon_shared::client::{Client, ClientError};
@@ -50,6 +50,15 @@ pub trait TabletApi: Clone {
         v: VisitInput,
         key: String,
     ) -> impl Future<Output = Result<Visit, ClientError>>;
+    fn add_photo(
+        &self,
+        ticket: u64,
+        kind: PhotoKind,
+        content_type: String,
+        bytes: Vec<u8>,
+        key: String,
+    ) -> impl Future<Output = Result<Visit, ClientError>>;
+    fn photo(&self, ticket: u64, n: u32) -> impl Future<Output = Result<Vec<u8>, ClientError>>;
     fn preview(&self, c: CheckoutInput) -> impl Future<Output = Result<Bill, ClientError>>;
     fn checkout(
         &self,
@@ -154,6 +163,21 @@ impl TabletApi for Session {
     ) -> Result<Visit, ClientError> {
         self.get().record_visit(ticket, &v, Some(&key)).await
     }
+    async fn add_photo(
+        &self,
+        ticket: u64,
+        kind: PhotoKind,
+        content_type: String,
+        bytes: Vec<u8>,
+        key: String,
+    ) -> Result<Visit, ClientError> {
+        self.get()
+            .add_photo(ticket, kind, &content_type, bytes, Some(&key))
+            .await
+    }
+    async fn photo(&self, ticket: u64, n: u32) -> Result<Vec<u8>, ClientError> {
+        self.get().photo(ticket, n).await
+    }
     async fn preview(&self, c: CheckoutInput) -> Result<Bill, ClientError> {
         self.get().checkout_preview(&c).await
     }
@@ -227,6 +251,8 @@ pub struct Tablet<A: TabletApi> {
     pub ticket: Option<QueueEntry>,
     pub customer: Option<CustomerOverview>,
     pub record: VisitInput,
+    /// The photos the visit being recorded already has.
+    pub photos: Vec<PhotoMeta>,
     pub cart: Cart,
     pub paid: Option<Checkout>,
     pub receipt: String,
@@ -258,6 +284,9 @@ fn problem_of(e: &ClientError) -> &'static str {
             "points_exceed_due" => "points_exceed_due",
             "already_rated" => "already_rated",
             "too_many_requests" => "too_many_attempts",
+            "photo_consent_missing" => "photo_consent_missing",
+            "too_many_photos" => "too_many_photos",
+            "photo_invalid" | "content_type" | "body_too_large" => "photo_invalid",
             _ => "failed",
         },
         ClientError::Decode(_) => "failed",
@@ -282,6 +311,7 @@ impl<A: TabletApi> Tablet<A> {
             ticket: None,
             customer: None,
             record: VisitInput::default(),
+            photos: Vec::new(),
             cart: Cart::default(),
             paid: None,
             receipt: String::new(),
@@ -466,17 +496,24 @@ impl<A: TabletApi> Tablet<A> {
 
     pub async fn to_record(&mut self) {
         let Some(t) = self.ticket.clone() else { return };
-        self.record = match self.api.visit(t.ticket.id).await {
-            Ok(Some(v)) => VisitInput {
-                services: v.services,
-                products_used: v.products_used,
-                formulas: v.formulas,
-                notes: v.notes,
-            },
-            Ok(None) => VisitInput {
-                services: t.ticket.services.clone(),
-                ..Default::default()
-            },
+        (self.record, self.photos) = match self.api.visit(t.ticket.id).await {
+            Ok(Some(v)) => (
+                VisitInput {
+                    services: v.services,
+                    products_used: v.products_used,
+                    formulas: v.formulas,
+                    notes: v.notes,
+                    photo_consent: v.photo_consent_at.is_some(),
+                },
+                v.photos,
+            ),
+            Ok(None) => (
+                VisitInput {
+                    services: t.ticket.services.clone(),
+                    ..Default::default()
+                },
+                Vec::new(),
+            ),
             Err(e) => return self.failed(&e),
         };
         self.problem = None;
@@ -533,6 +570,49 @@ impl<A: TabletApi> Tablet<A> {
             .find(|f| f.kind == salon_shared::api::FormulaKind::Colour)
             .map(|f| f.text.clone())
             .unwrap_or_default()
+    }
+
+    pub fn toggle_photo_consent(&mut self) {
+        self.record.photo_consent = !self.record.photo_consent;
+    }
+
+    /// Adds a photo to the visit: the record is saved first (with the customer's consent,
+    /// which photos need), and the tablet stays on the record.
+    pub async fn add_photo(&mut self, kind: PhotoKind, content_type: &str, bytes: Vec<u8>) {
+        let Some(t) = self.ticket.clone() else { return };
+        if !self.record.photo_consent {
+            self.problem = Some("photo_consent_missing");
+            return;
+        }
+        if self.record.services.is_empty() {
+            self.problem = Some("need_service");
+            return;
+        }
+        let key = self.key("visit");
+        if let Err(e) = self
+            .api
+            .record_visit(t.ticket.id, self.record.clone(), key)
+            .await
+        {
+            return self.failed(&e);
+        }
+        let key = self.key("photo");
+        match self
+            .api
+            .add_photo(t.ticket.id, kind, content_type.to_string(), bytes, key)
+            .await
+        {
+            Ok(v) => {
+                self.photos = v.photos;
+                self.problem = None;
+            }
+            Err(e) => self.failed(&e),
+        }
+    }
+
+    /// A photo's image, for the screens.
+    pub async fn photo_bytes(&self, ticket: u64, n: u32) -> Option<Vec<u8>> {
+        self.api.photo(ticket, n).await.ok()
     }
 
     pub async fn save_record(&mut self) {

@@ -199,6 +199,9 @@ pub struct CustomerExport {
     /// Defaulted so an export saved before ratings were included still reads.
     #[serde(default)]
     pub feedback: Vec<Feedback>,
+    /// Their service records (with the list of their photos, each at its own address).
+    #[serde(default)]
+    pub visits: Vec<Visit>,
 }
 
 // ---- kiosk ----

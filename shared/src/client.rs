@@ -598,6 +598,34 @@ impl Client {
         self.get(&format!("/visits/{ticket}")).await
     }
 
+    /// Adds a JPEG or PNG photo to a recorded visit whose customer agreed to photos.
+    pub async fn add_photo(
+        &self,
+        ticket: u64,
+        kind: PhotoKind,
+        content_type: &str,
+        bytes: Vec<u8>,
+        key: Option<&str>,
+    ) -> Result<Visit> {
+        let mut b = self
+            .builder(Method::POST, &format!("/visits/{ticket}/photos"))
+            .query(&PhotoQuery { kind })
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes);
+        if let Some(k) = key {
+            b = b.header(IDEMPOTENCY_KEY, k);
+        }
+        self.send(b).await
+    }
+
+    /// A photo's image bytes.
+    pub async fn photo(&self, ticket: u64, n: u32) -> Result<Vec<u8>> {
+        let (_, bytes) = self
+            .send_raw(self.builder(Method::GET, &format!("/visits/{ticket}/photos/{n}")))
+            .await?;
+        Ok(bytes)
+    }
+
     // ---- checkout ----
 
     pub async fn checkout_preview(&self, c: &CheckoutInput) -> Result<Bill> {

@@ -213,6 +213,8 @@ pub mod tables {
         Records::new("stock_moves");
     /// Ticket id → the service record of that visit (REC-1).
     pub const VISITS: Records<u64, salon_shared::api::Visit> = Records::new("visits");
+    /// (ticket id, photo number) → the image bytes of a before/after photo (REC-1).
+    pub const PHOTOS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("photos");
     /// (customer id, ticket id).
     pub const VISITS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
         TableDefinition::new("visits_by_customer");
@@ -348,6 +350,7 @@ fn create_tables(w: &WriteTransaction) -> Result<(), StoreError> {
     w.open_table(CHECKOUTS.definition())?;
     w.open_table(REFUNDS.definition())?;
     w.open_table(VISITS_BY_CUSTOMER)?;
+    w.open_table(PHOTOS)?;
     w.open_table(PACKAGES_BY_CUSTOMER)?;
     w.open_table(COUPONS_BY_CUSTOMER)?;
     w.open_table(CHECKOUTS_BY_DAY)?;

@@ -88,7 +88,8 @@ pub struct App {
 const PATIENCE: Duration = Duration::from_secs(15);
 
 impl App {
-    /// Opens the app with `data_dir` as its folder (a saved pairing there is used).
+    /// Opens the app with `data_dir` as its folder (a saved pairing there is used); its
+    /// photo folder is `data_dir/camera`.
     pub fn open(data_dir: &Path, server: Option<String>, idle: Duration) -> App {
         let window = KioskWindow::new().expect("window");
         window
@@ -102,6 +103,8 @@ impl App {
                 data_dir: data_dir.to_path_buf(),
                 idle,
                 device_name: "UI test kiosk".into(),
+                // A tablet's camera folder: tests put photos there.
+                photos: data_dir.join("camera"),
             },
         )
         .expect("app starts");

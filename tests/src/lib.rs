@@ -157,6 +157,25 @@ pub async fn book_latest_slot(
     .expect("booked")
 }
 
+/// A small real PNG (a warm gradient), as a tablet's camera would save a photo.
+pub fn png_photo(size: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, size, size);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().expect("png header");
+        let mut data = Vec::with_capacity((size * size * 3) as usize);
+        for y in 0..size {
+            for x in 0..size {
+                data.extend([156 + (x * 80 / size) as u8, 79 + (y * 120 / size) as u8, 61]);
+            }
+        }
+        w.write_image_data(&data).expect("png data");
+    }
+    out
+}
+
 /// Working hours that cover the whole store-local day, every day of the week, so a test or a
 /// demo works at any hour.
 pub fn all_day() -> salon_shared::api::Roster {

@@ -249,6 +249,7 @@ async fn a_visit_is_recorded_paid_with_every_benefit_and_refunded() {
             text: "7/1 + 8/0 1:1, 6% 30 min".into(),
         }],
         notes: "头皮敏感，水温低一点".into(),
+        photo_consent: false,
     };
     desk.record_visit(ticket.id, &record, None)
         .await
@@ -1024,4 +1025,94 @@ async fn merging_duplicates_keeps_every_balance() {
         (dec!(0), 0, 0)
     );
     ledgers_balance(&srv).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_need_consent_and_go_with_erasure() {
+    let srv = TestServer::start().await;
+    let shop = shop(&srv).await;
+    let desk = till(&srv).await;
+    let (wang, p) = walk_in_customer(&srv, "王芳").await;
+    let ticket = in_the_chair(&srv, &shop, &p).await;
+    let photo = salon_tests::png_photo(4);
+    let add = |kind: PhotoKind, ct: &'static str, bytes: Vec<u8>| {
+        let desk = desk.clone();
+        async move { desk.add_photo(ticket.id, kind, ct, bytes, None).await }
+    };
+    assert_err(
+        add(PhotoKind::Before, "image/png", photo.clone()).await,
+        409,
+        "visit_not_recorded",
+    );
+    let mut record = VisitInput {
+        services: vec![shop.cut],
+        ..Default::default()
+    };
+    desk.record_visit(ticket.id, &record, None)
+        .await
+        .expect("recorded");
+    assert_err(
+        add(PhotoKind::Before, "image/png", photo.clone()).await,
+        409,
+        "photo_consent_missing",
+    );
+
+    record.photo_consent = true;
+    let v = desk
+        .record_visit(ticket.id, &record, None)
+        .await
+        .expect("consent recorded");
+    assert!(v.photo_consent_at.is_some());
+    assert_err(
+        add(PhotoKind::Before, "text/plain", photo.clone()).await,
+        415,
+        "content_type",
+    );
+    assert_err(
+        add(PhotoKind::Before, "image/jpeg", photo.clone()).await,
+        422,
+        "photo_invalid",
+    );
+    let big = [photo.clone(), vec![0; 3 * 1024 * 1024]].concat();
+    assert_err(
+        add(PhotoKind::Before, "image/png", big).await,
+        413,
+        "body_too_large",
+    );
+    let v = add(PhotoKind::Before, "image/png", photo.clone())
+        .await
+        .expect("photo kept");
+    assert_eq!((v.photos.len(), v.photos[0].kind), (1, PhotoKind::Before));
+    assert_eq!(
+        desk.photo(ticket.id, v.photos[0].n).await.expect("photo"),
+        photo
+    );
+    let o = desk.overview(wang.id).await.expect("overview");
+    assert_eq!(o.visits[0].photos.len(), 1, "the 360 lists the photo");
+    // The export lists it; erasure deletes it.
+    let export = srv.manager.export_customer(wang.id).await.expect("export");
+    assert_eq!(export.visits[0].photos.len(), 1);
+    srv.manager
+        .erase_customer(wang.id, None)
+        .await
+        .expect("erased");
+    assert_err(desk.photo(ticket.id, v.photos[0].n).await, 404, "not_found");
+
+    // Consent taken back deletes a visit's photos.
+    let (_, p2) = walk_in_customer(&srv, "李娜").await;
+    let t2 = in_the_chair(&srv, &shop, &p2).await;
+    desk.record_visit(t2.id, &record, None)
+        .await
+        .expect("recorded");
+    let v2 = desk
+        .add_photo(t2.id, PhotoKind::After, "image/png", photo.clone(), None)
+        .await
+        .expect("photo");
+    record.photo_consent = false;
+    let v2b = desk
+        .record_visit(t2.id, &record, None)
+        .await
+        .expect("consent withdrawn");
+    assert!(v2b.photos.is_empty() && v2b.photo_consent_at.is_none());
+    assert_err(desk.photo(t2.id, v2.photos[0].n).await, 404, "not_found");
 }

@@ -1,6 +1,7 @@
 //! The stylist tablet's real screens, driven headlessly against a real store server on
 //! 127.0.0.1:0 with the demo salon: PIN sign-in (a wrong PIN refused), the live queue,
-//! call and start, the customer 360, the service record, finish, checkout with the
+//! call and start, the customer 360, the service record with a before photo, finish,
+//! checkout with the
 //! member's package and cash change, the receipt, the customer's rating on the handed-over
 //! tablet, sign-out, and the automatic sign-out of a tablet left alone.
 //!
@@ -133,8 +134,22 @@ async fn a_visit_from_queue_to_rating(srv: &TestServer, h: &Handle) {
     let formula = "7/1 + 8/0 1:1, 6% 30 min";
     app.tablet().set_r_formula(formula.into());
     app.tablet().invoke_r_formula_edited(formula.into());
+    // A before photo from the tablet's camera folder, with the customer's consent.
+    let camera = app.data_dir.join("camera");
+    std::fs::create_dir_all(&camera).expect("camera folder");
+    std::fs::write(camera.join("IMG_0001.png"), salon_tests::png_photo(32)).expect("photo");
+    app.tap("photo consent");
+    app.until("the photo offered", |a| a.has("before IMG_0001.png"))
+        .await;
+    app.tap("before IMG_0001.png");
+    app.until("the photo kept", |a| a.tablet().get_r_photo_count() == 1)
+        .await;
     app.tap("save record");
     app.on("customer").await;
+    app.until("the photo shown in the visit", |a| {
+        a.tablet().get_c_photos().row_count() == 1
+    })
+    .await;
     app.until("the visit with its formula", |a| {
         a.has("formula 0")
             && a.tablet()

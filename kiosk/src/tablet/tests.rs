@@ -200,6 +200,8 @@ impl TabletApi for Fake {
             notes: v.notes,
             recorded_at: Utc::now(),
             recorded_by: Some(StaffId(1)),
+            photo_consent_at: v.photo_consent.then(Utc::now),
+            photos: vec![],
         };
         self.0
             .lock()
@@ -207,6 +209,35 @@ impl TabletApi for Fake {
             .visits
             .insert(ticket, visit.clone());
         Ok(visit)
+    }
+    async fn add_photo(
+        &self,
+        ticket: u64,
+        kind: PhotoKind,
+        content_type: String,
+        bytes: Vec<u8>,
+        _key: String,
+    ) -> Result<Visit, ClientError> {
+        let mut s = self.0.lock().expect("lock");
+        let v = s
+            .visits
+            .get_mut(&ticket)
+            .ok_or_else(|| err(409, "visit_not_recorded"))?;
+        if v.photo_consent_at.is_none() {
+            return Err(err(409, "photo_consent_missing"));
+        }
+        let n = v.photos.len() as u32 + 1;
+        v.photos.push(PhotoMeta {
+            n,
+            kind,
+            content_type,
+            bytes: bytes.len() as u32,
+            at: Utc::now(),
+        });
+        Ok(v.clone())
+    }
+    async fn photo(&self, _ticket: u64, _n: u32) -> Result<Vec<u8>, ClientError> {
+        Ok(vec![0x89, b'P', b'N', b'G'])
     }
     async fn preview(&self, c: CheckoutInput) -> Result<Bill, ClientError> {
         self.check()?;
@@ -350,6 +381,20 @@ async fn record_then_checkout_split_with_change_charged_once() {
     t.record_product(ProductId(5), 1);
     t.record_product(ProductId(5), -1);
     t.set_formula("7/1 + 8/0 1:1 6%");
+    // Photos need the customer's consent, recorded with the visit.
+    t.add_photo(PhotoKind::Before, "image/png", vec![1, 2, 3])
+        .await;
+    assert_eq!(
+        (t.problem, t.photos.len()),
+        (Some("photo_consent_missing"), 0)
+    );
+    t.toggle_photo_consent();
+    t.add_photo(PhotoKind::Before, "image/png", vec![1, 2, 3])
+        .await;
+    assert_eq!(
+        (t.problem, t.photos.len(), t.screen),
+        (None, 1, Screen::Record)
+    );
     t.save_record().await;
     assert_eq!(t.screen, Screen::Customer);
     let saved = fake

@@ -114,6 +114,36 @@ pub struct VisitInput {
     pub formulas: Vec<Formula>,
     #[serde(default)]
     pub notes: String,
+    /// The customer agreed to before/after photos of this visit. Saving without it deletes
+    /// the visit's photos.
+    #[serde(default)]
+    pub photo_consent: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoKind {
+    Before,
+    After,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PhotoQuery {
+    /// `before` or `after` the service.
+    pub kind: PhotoKind,
+}
+
+/// A before/after photo of a visit; the image itself is at
+/// `/visits/{ticket_id}/photos/{n}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PhotoMeta {
+    pub n: u32,
+    pub kind: PhotoKind,
+    pub content_type: String,
+    pub bytes: u32,
+    pub at: DateTime<Utc>,
 }
 
 /// The service record of one visit (one queue ticket).
@@ -129,6 +159,11 @@ pub struct Visit {
     pub notes: String,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: Option<StaffId>,
+    /// When the customer agreed to photos of this visit (REC-1); none, no photos.
+    #[serde(default)]
+    pub photo_consent_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub photos: Vec<PhotoMeta>,
 }
 
 // ---- checkout (PAY-1..4) ----
@@ -359,6 +394,7 @@ pub struct VisitSummary {
     pub products_used: Vec<NamedQty>,
     pub formulas: Vec<Formula>,
     pub notes: String,
+    pub photos: Vec<PhotoMeta>,
     pub amount: Option<Money>,
     pub methods: Vec<PayMethod>,
     pub checkout_id: Option<CheckoutId>,

@@ -436,6 +436,22 @@ pub async fn customer_merge(
     ))
 }
 
+/// A customer's service records, with those of the duplicates merged into them.
+fn visits_of(
+    r: &ReadTransaction,
+    c: &Customer,
+) -> Result<Vec<salon_shared::api::Visit>, StoreError> {
+    let mut out = Vec::new();
+    for id in std::iter::once(c.id).chain(c.merged_from.iter().copied()) {
+        for t in crate::store::ids_under_id(r, tables::VISITS_BY_CUSTOMER, id.0)? {
+            if let Some(v) = tables::VISITS.get(r, t)? {
+                out.push(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Everything the store holds about a customer, as JSON (CUS-6). The export is audited.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/export", tag = "customers", params(("id" = u64, Path)),
     responses((status = 200, body = CustomerExport), (status = 404, body = ErrorBody)))]
@@ -459,6 +475,7 @@ pub async fn customer_export(
                     cards: cards_of(&r, customer.id)?,
                     history: history(&r, &customer)?,
                     feedback: feedback_of(&r, &customer)?,
+                    visits: visits_of(&r, &customer)?,
                     customer,
                 };
                 tx.writing();
@@ -505,6 +522,7 @@ pub async fn customer_erase(
                 redact_history(tx.w, before.id)?;
                 forget_messages(tx, before.id)?;
                 super::feedback::forget_comments(tx, before.id)?;
+                super::visits::forget_customer_photos(tx, before.id)?;
                 // Duplicates merged into this customer are the same person: erase them too.
                 for dup_id in &before.merged_from {
                     if let Some(dup) = tx.get(&tables::CUSTOMERS, dup_id.0)? {
@@ -516,6 +534,7 @@ pub async fn customer_erase(
                     redact_history(tx.w, *dup_id)?;
                     forget_messages(tx, *dup_id)?;
                     super::feedback::forget_comments(tx, *dup_id)?;
+                    super::visits::forget_customer_photos(tx, *dup_id)?;
                 }
                 tx.audit(
                     "customer.erase",

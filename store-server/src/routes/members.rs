@@ -777,6 +777,7 @@ fn visits_of(r: &redb::ReadTransaction, c: &Customer) -> Result<Vec<VisitSummary
                 .map(|v| v.formulas.clone())
                 .unwrap_or_default(),
             notes: visit.as_ref().map(|v| v.notes.clone()).unwrap_or_default(),
+            photos: visit.as_ref().map(|v| v.photos.clone()).unwrap_or_default(),
             amount: sale.filter(|_| !refunded).map(|co| co.due),
             methods: sale
                 .map(|co| co.settlement.payments.iter().map(|p| p.method).collect())

@@ -120,6 +120,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(products::product_create, products::product_list))
         .routes(routes!(products::stock_move, products::stock_list))
         .routes(routes!(visits::visit_put, visits::visit_get))
+        .routes(routes!(visits::photo_get))
+        .merge(
+            // Photos are the one body larger than the API's limit.
+            OpenApiRouter::new()
+                .routes(routes!(visits::photo_add))
+                .layer(DefaultBodyLimit::max(visits::PHOTO_LIMIT)),
+        )
         .routes(routes!(checkout::checkout_preview))
         .routes(routes!(checkout::checkout_create, checkout::checkout_list))
         .routes(routes!(checkout::checkout_get))

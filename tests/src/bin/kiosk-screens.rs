@@ -279,7 +279,6 @@ async fn tour(srv: &TestServer, h: &Handle, out: &Path) {
     shoot(&app, out, "13-tablet-queue").await;
     app.tap(&format!("open {member_ticket}"));
     app.on("customer").await;
-    shoot(&app, out, "14-tablet-customer").await;
     app.tap("record");
     app.on("record").await;
     let product = slint::Model::row_data(&app.tablet().get_r_products(), 3)
@@ -293,10 +292,24 @@ async fn tour(srv: &TestServer, h: &Handle, out: &Path) {
     app.tablet().set_r_notes("头皮敏感，水温低一点".into());
     app.tablet()
         .invoke_r_notes_edited("头皮敏感，水温低一点".into());
+    let camera = app.data_dir.join("camera");
+    std::fs::create_dir_all(&camera).expect("camera folder");
+    std::fs::write(camera.join("IMG_2041.png"), salon_tests::png_photo(240)).expect("photo");
+    app.tap("photo consent");
+    app.until("the photo offered", |a| a.has("before IMG_2041.png"))
+        .await;
+    app.tap("before IMG_2041.png");
+    app.until("the photo kept", |a| a.tablet().get_r_photo_count() == 1)
+        .await;
     pause(Duration::from_millis(300)).await;
     shoot(&app, out, "15-tablet-record").await;
     app.tap("save record");
     app.on("customer").await;
+    app.until("the photo in the visit", |a| {
+        slint::Model::row_count(&a.tablet().get_c_photos()) == 1
+    })
+    .await;
+    shoot(&app, out, "14-tablet-customer").await;
     app.tap("checkout");
     app.on("checkout").await;
     let product = slint::Model::row_data(&app.tablet().get_k_products(), 0)

@@ -381,10 +381,15 @@ impl<A: TabletApi> Tablet<A> {
         let pin = std::mem::take(&mut self.pin);
         match self.api.sign_in(id, pin).await {
             Ok(r) => {
+                // Stylists see their own customers first; the front desk sees everyone.
+                self.mine_only = matches!(
+                    r.staff.role,
+                    salon_shared::staff::StaffRole::Stylist
+                        | salon_shared::staff::StaffRole::Beautician
+                );
                 self.me = Some(r.staff);
                 self.problem = None;
                 self.screen = Screen::Queue;
-                self.mine_only = true;
                 self.refresh().await;
             }
             Err(e) => {

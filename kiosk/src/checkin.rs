@@ -203,6 +203,17 @@ pub const PHRASES: [&str; 6] = [
     "价格偏高",
 ];
 
+/// The comment made of the phrases tapped, in the list's order.
+pub fn comment_of(on: &[bool]) -> String {
+    PHRASES
+        .iter()
+        .zip(on)
+        .filter(|(_, on)| **on)
+        .map(|(p, _)| *p)
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 /// One customer's visit to the kiosk, from welcome to ticket or rating.
 pub struct CheckIn<A: StoreApi> {
     api: A,
@@ -591,13 +602,7 @@ impl<A: StoreApi> CheckIn<A> {
             self.problem = Some(Problem::NeedRatings);
             return;
         };
-        let comment = PHRASES
-            .iter()
-            .zip(self.phrases)
-            .filter(|(_, on)| *on)
-            .map(|(p, _)| *p)
-            .collect::<Vec<_>>()
-            .join("；");
+        let comment = comment_of(&self.phrases);
         let f = FeedbackInput {
             ticket_id: visit.ticket_id,
             overall,

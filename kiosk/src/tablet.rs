@@ -956,13 +956,7 @@ impl<A: TabletApi> Tablet<A> {
             stylist,
             environment,
             recommend,
-            comment: crate::checkin::PHRASES
-                .iter()
-                .zip(self.phrases)
-                .filter(|(_, on)| *on)
-                .map(|(p, _)| *p)
-                .collect::<Vec<_>>()
-                .join("；"),
+            comment: crate::checkin::comment_of(&self.phrases),
             by: None,
         };
         let key = self.key("feedback");

@@ -665,16 +665,6 @@ fn refund(
                     -(points_reversed as i64),
                     Some(id),
                 )?;
-                if !co.effects.stored_value_out.is_zero() {
-                    post_value(
-                        tx,
-                        cid,
-                        &mut w,
-                        ValueReason::Refund,
-                        co.effects.stored_value_out,
-                        Some(id),
-                    )?;
-                }
             }
         }
         CheckoutKind::TopUp { .. } => {
@@ -694,17 +684,18 @@ fn refund(
                 p.refunded = true;
                 tx.put(&tables::PACKAGES, p.id.0, &p)?;
             }
-            if !co.effects.stored_value_out.is_zero() {
-                post_value(
-                    tx,
-                    cid,
-                    &mut w,
-                    ValueReason::Refund,
-                    co.effects.stored_value_out,
-                    Some(id),
-                )?;
-            }
         }
+    }
+    // Stored value a sale or a package took goes back onto the balance.
+    if customer.is_some() && !co.effects.stored_value_out.is_zero() {
+        post_value(
+            tx,
+            cid,
+            &mut w,
+            ValueReason::Refund,
+            co.effects.stored_value_out,
+            Some(id),
+        )?;
     }
     if let Some(c) = &customer {
         // Take the spend back off the tier's counts; the tier falls back only as far as the

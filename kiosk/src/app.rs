@@ -9,16 +9,17 @@ use crate::display;
 use crate::pending::Pending;
 use crate::scan::ScanDetector;
 use crate::surnames::SURNAMES;
-use crate::tablet::{Rest, Screen, Session, Tablet as TabletFlow};
+use crate::tablet::{Rest, Sale, Screen, Session, TOP_UPS, Tablet as TabletFlow};
 use chrono::Datelike;
 use salon_shared::api::PhotoKind;
 use salon_shared::api::{
     BalkRequest, CheckInRequest, CheckInResponse, FeedbackInput, KioskCustomer, KioskIdentify,
     KioskRegister, QueueAction, QueueQuery, QuoteResponse, SaleItem,
 };
+use salon_shared::bill::PayMethod;
 use salon_shared::bill::Step as BillStep;
 use salon_shared::client::{Client, ClientError, Discovered, Live, discover};
-use salon_shared::{CouponId, CustomerId, ProductId};
+use salon_shared::{CouponDefId, CouponId, CustomerId, Money, ProductId};
 use salon_shared::{Role, Service, ServiceId, StaffId};
 use salon_ui::{
     ApptRow, CalledItem, CategoryItem, Kiosk, KioskWindow, LineRow, PhotoRow, PickRow, ServiceItem,
@@ -127,6 +128,12 @@ enum Cmd {
     TabletDone,
     PhotoConsent,
     AddPhoto(String, PhotoKind),
+    ToSell,
+    ChooseSale(Sale),
+    SaleMethod(PayMethod),
+    SaleReference(String),
+    Sell,
+    GiveCoupon(CouponDefId),
 }
 
 /// Wires the window to a network thread started here, which runs until the window is gone.
@@ -264,6 +271,28 @@ fn wire_tablet(window: &KioskWindow, tx: &mpsc::UnboundedSender<Cmd>) {
     t.on_hand_over(to(Cmd::HandOver));
     t.on_done(to(Cmd::TabletDone));
     t.on_r_photo_consent_toggle(to(Cmd::PhotoConsent));
+    t.on_to_sell(to(Cmd::ToSell));
+    t.on_sell(to(Cmd::Sell));
+    let c = tx.clone();
+    t.on_s_top_up(move |yuan| {
+        let amount = Money::new(rust_decimal::Decimal::from(yuan.max(0))).unwrap_or(Money::ZERO);
+        drop(c.send(Cmd::ChooseSale(Sale::TopUp(amount))))
+    });
+    let c = tx.clone();
+    t.on_s_plan(move |i| drop(c.send(Cmd::ChooseSale(Sale::Package(i.max(0) as u64)))));
+    let c = tx.clone();
+    t.on_s_pay_by(move |m| {
+        let method = match m.as_str() {
+            "mobile" => PayMethod::Mobile,
+            "stored_value" => PayMethod::StoredValue,
+            _ => PayMethod::Cash,
+        };
+        drop(c.send(Cmd::SaleMethod(method)))
+    });
+    let c = tx.clone();
+    t.on_s_reference_edited(move |r| drop(c.send(Cmd::SaleReference(r.to_string()))));
+    let c = tx.clone();
+    t.on_s_coupon(move |i| drop(c.send(Cmd::GiveCoupon(CouponDefId(i.max(0) as u64)))));
     let c = tx.clone();
     t.on_r_add_photo(move |file, kind| {
         let kind = if kind == "after" {
@@ -1090,7 +1119,10 @@ async fn tablet(
                 if matches!(cmd, Cmd::Unpair) {
                     return Outcome::Unpaired;
                 }
-                if !matches!(cmd, Cmd::Formula(_) | Cmd::Notes(_) | Cmd::Reference(_)) {
+                if !matches!(
+                    cmd,
+                    Cmd::Formula(_) | Cmd::Notes(_) | Cmd::Reference(_) | Cmd::SaleReference(_)
+                ) {
                     ui.busy();
                 }
                 handle_tablet(&mut t, cmd, opts).await;
@@ -1144,6 +1176,12 @@ async fn handle_tablet<A: crate::tablet::TabletApi>(
 ) {
     match cmd {
         Cmd::PhotoConsent => t.toggle_photo_consent(),
+        Cmd::ToSell => t.to_sell().await,
+        Cmd::ChooseSale(sale) => t.choose_sale(sale),
+        Cmd::SaleMethod(m) => t.sale_method(m),
+        Cmd::SaleReference(r) => t.shop.reference = r,
+        Cmd::Sell => t.sell().await,
+        Cmd::GiveCoupon(d) => t.give_coupon(d).await,
         Cmd::AddPhoto(file, kind) => {
             // Only a file of the photo folder, by its bare name.
             let name = Path::new(&file).file_name().map(|n| n.to_os_string());
@@ -1163,7 +1201,7 @@ async fn handle_tablet<A: crate::tablet::TabletApi>(
         Cmd::OpenCustomer(c) => t.open_customer(c).await,
         Cmd::Refresh => t.refresh().await,
         Cmd::Back => match t.screen {
-            Screen::Record | Screen::Checkout => t.screen = Screen::Customer,
+            Screen::Record | Screen::Checkout | Screen::Sell => t.screen = Screen::Customer,
             _ => {
                 t.back_to_queue();
                 t.refresh().await;
@@ -1323,6 +1361,14 @@ struct TabletView {
     k_reference: String,
     receipt: String,
     receipt_number: String,
+    can_rate: bool,
+    s_top_ups: Vec<PickRow>,
+    s_plans: Vec<PickRow>,
+    s_coupons: Vec<PickRow>,
+    s_method: &'static str,
+    s_price: String,
+    s_package: bool,
+    s_reference: String,
     scores: Vec<i32>,
     phrases: Vec<bool>,
     rate_number: String,
@@ -1340,6 +1386,7 @@ fn tablet_view<A: crate::tablet::TabletApi>(t: &TabletFlow<A>) -> TabletView {
             Screen::Record => "record",
             Screen::Checkout => "checkout",
             Screen::Receipt => "receipt",
+            Screen::Sell => "sell",
             Screen::Feedback => "feedback",
             Screen::Thanks => "thanks",
         },
@@ -1636,6 +1683,73 @@ fn tablet_view<A: crate::tablet::TabletApi>(t: &TabletFlow<A>) -> TabletView {
     v.k_cash_given = cart.cash_given.clone();
     v.k_change = t.change().map(yuan).unwrap_or_else(|| "—".into());
     v.k_reference = cart.reference.clone();
+    // The receipt of a visit can be handed over for a rating; a top-up's cannot.
+    v.can_rate = t.paid.as_ref().is_some_and(|p| {
+        matches!(
+            p.kind,
+            salon_shared::api::CheckoutKind::Sale {
+                ticket_id: Some(_),
+                ..
+            }
+        )
+    });
+    // Member sales.
+    let shop = &t.shop;
+    v.s_top_ups = TOP_UPS
+        .iter()
+        .map(|y| {
+            let amount = Money::new(rust_decimal::Decimal::from(*y)).unwrap_or(Money::ZERO);
+            let bonus = salon_shared::ledger::bonus_for(amount, &shop.bonus);
+            PickRow {
+                id: *y as i32,
+                name: yuan(amount.amount()).into(),
+                detail: if bonus.amount().is_zero() {
+                    SharedString::new()
+                } else {
+                    format!("+{}", yuan(bonus.amount())).into()
+                },
+                qty: 0,
+                selected: shop.chosen == Some(Sale::TopUp(amount)),
+            }
+        })
+        .collect();
+    v.s_plans = shop
+        .plans
+        .iter()
+        .map(|p| PickRow {
+            id: p.id as i32,
+            name: p.name.clone().into(),
+            detail: format!(
+                "{} · {} × {}",
+                yuan(p.price.amount()),
+                t.service_name(p.service_id),
+                p.uses
+            )
+            .into(),
+            qty: 0,
+            selected: shop.chosen == Some(Sale::Package(p.id)),
+        })
+        .collect();
+    v.s_coupons = shop
+        .coupons
+        .iter()
+        .map(|d| PickRow {
+            id: d.id.0 as i32,
+            name: d.name.clone().into(),
+            detail: format!("→ {}", d.valid_to).into(),
+            qty: 0,
+            selected: false,
+        })
+        .collect();
+    v.s_method = match shop.method {
+        Some(PayMethod::Cash) => "cash",
+        Some(PayMethod::Mobile) => "mobile",
+        Some(PayMethod::StoredValue) => "stored_value",
+        None => "",
+    };
+    v.s_price = t.sale_price().map(|m| yuan(m.amount())).unwrap_or_default();
+    v.s_package = matches!(shop.chosen, Some(Sale::Package(_)));
+    v.s_reference = shop.reference.clone();
     v
 }
 
@@ -1726,6 +1840,16 @@ fn show_tablet<A: crate::tablet::TabletApi>(
         }
         t.set_receipt(v.receipt.into());
         t.set_receipt_number(v.receipt_number.into());
+        t.set_can_rate(v.can_rate);
+        t.set_s_top_ups(model(v.s_top_ups));
+        t.set_s_plans(model(v.s_plans));
+        t.set_s_coupons(model(v.s_coupons));
+        t.set_s_method(v.s_method.into());
+        t.set_s_price(v.s_price.into());
+        t.set_s_package(v.s_package);
+        if t.get_s_reference().as_str() != v.s_reference {
+            t.set_s_reference(v.s_reference.into());
+        }
         k.set_screen(v.screen.into());
     });
 }

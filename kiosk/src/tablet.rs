@@ -5,14 +5,17 @@
 
 use chrono::Offset;
 use rust_decimal::Decimal;
+use salon_shared::CouponDefId;
 use salon_shared::api::{
-    Appointment, Checkout, CheckoutInput, CustomerOverview, FeedbackInput, PhotoKind, PhotoMeta,
-    Product, ProductUse, QueueAction, QueueEntry, QueueQuery, QueueView, SaleItem, SignInResponse,
-    TicketState, Visit, VisitInput,
+    Appointment, Checkout, CheckoutInput, CustomerOverview, FeedbackInput, MemberSettings,
+    PackageSaleInput, PhotoKind, PhotoMeta, Product, ProductUse, QueueAction, QueueEntry,
+    QueueQuery, QueueView, SaleItem, SignInResponse, TicketState, TopUpInput, Visit, VisitInput,
 };
 use salon_shared::bill::{Bill, PayMethod, Tender};
 use salon_shared::client::{Client, ClientError};
+use salon_shared::coupon::CouponDef;
 use salon_shared::coupon::CouponState;
+use salon_shared::ledger::{BonusRule, PackagePlan};
 use salon_shared::staff::StaffView;
 use salon_shared::{
     CheckoutId, CouponId, CustomerId, Money, ProductId, Service, ServiceId, StaffId,
@@ -59,6 +62,27 @@ pub trait TabletApi: Clone {
         key: String,
     ) -> impl Future<Output = Result<Visit, ClientError>>;
     fn photo(&self, ticket: u64, n: u32) -> impl Future<Output = Result<Vec<u8>, ClientError>>;
+    fn member_settings(&self) -> impl Future<Output = Result<MemberSettings, ClientError>>;
+    fn package_plans(&self) -> impl Future<Output = Result<Vec<PackagePlan>, ClientError>>;
+    fn coupon_defs(&self) -> impl Future<Output = Result<Vec<CouponDef>, ClientError>>;
+    fn top_up(
+        &self,
+        c: CustomerId,
+        t: TopUpInput,
+        key: String,
+    ) -> impl Future<Output = Result<Checkout, ClientError>>;
+    fn sell_package(
+        &self,
+        c: CustomerId,
+        p: PackageSaleInput,
+        key: String,
+    ) -> impl Future<Output = Result<Checkout, ClientError>>;
+    fn issue_coupon(
+        &self,
+        c: CustomerId,
+        def: CouponDefId,
+        key: String,
+    ) -> impl Future<Output = Result<(), ClientError>>;
     fn preview(&self, c: CheckoutInput) -> impl Future<Output = Result<Bill, ClientError>>;
     fn checkout(
         &self,
@@ -178,6 +202,42 @@ impl TabletApi for Session {
     async fn photo(&self, ticket: u64, n: u32) -> Result<Vec<u8>, ClientError> {
         self.get().photo(ticket, n).await
     }
+    async fn member_settings(&self) -> Result<MemberSettings, ClientError> {
+        self.get().member_settings().await
+    }
+    async fn package_plans(&self) -> Result<Vec<PackagePlan>, ClientError> {
+        self.get().package_plans().await
+    }
+    async fn coupon_defs(&self) -> Result<Vec<CouponDef>, ClientError> {
+        self.get().coupon_defs().await
+    }
+    async fn top_up(
+        &self,
+        c: CustomerId,
+        t: TopUpInput,
+        key: String,
+    ) -> Result<Checkout, ClientError> {
+        self.get().top_up(c, &t, Some(&key)).await
+    }
+    async fn sell_package(
+        &self,
+        c: CustomerId,
+        p: PackageSaleInput,
+        key: String,
+    ) -> Result<Checkout, ClientError> {
+        self.get().sell_package(c, &p, Some(&key)).await
+    }
+    async fn issue_coupon(
+        &self,
+        c: CustomerId,
+        def: CouponDefId,
+        key: String,
+    ) -> Result<(), ClientError> {
+        self.get()
+            .issue_coupon(c, def, Some(&key))
+            .await
+            .map(|_| ())
+    }
     async fn preview(&self, c: CheckoutInput) -> Result<Bill, ClientError> {
         self.get().checkout_preview(&c).await
     }
@@ -201,6 +261,8 @@ pub enum Screen {
     Record,
     Checkout,
     Receipt,
+    /// Top-ups, package sales and coupons handed to the customer (front desk).
+    Sell,
     /// The customer rates the visit on the tablet handed to them (CHK-6).
     Feedback,
     Thanks,
@@ -233,6 +295,29 @@ pub struct Cart {
     pub key: String,
 }
 
+/// What the member sales screen offers and what was chosen.
+#[derive(Debug, Clone, Default)]
+pub struct Shop {
+    pub plans: Vec<PackagePlan>,
+    pub coupons: Vec<CouponDef>,
+    pub bonus: Vec<BonusRule>,
+    pub chosen: Option<Sale>,
+    /// How it is paid: cash, mobile (with its reference) or, for a package, stored value.
+    pub method: Option<PayMethod>,
+    pub reference: String,
+    pub key: String,
+}
+
+/// A member sale: stored value topped up, or a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sale {
+    TopUp(Money),
+    Package(u64),
+}
+
+/// The top-up amounts offered as one tap.
+pub const TOP_UPS: [i64; 4] = [500, 1000, 2000, 3000];
+
 /// The state of the tablet.
 pub struct Tablet<A: TabletApi> {
     api: A,
@@ -255,6 +340,8 @@ pub struct Tablet<A: TabletApi> {
     pub photos: Vec<PhotoMeta>,
     pub cart: Cart,
     pub paid: Option<Checkout>,
+    /// The member sales screen: what the store sells and what is chosen.
+    pub shop: Shop,
     pub receipt: String,
     pub scores: [Option<u8>; 5],
     /// The store's offset from UTC: times are shown in the store's time.
@@ -287,6 +374,7 @@ fn problem_of(e: &ClientError) -> &'static str {
             "photo_consent_missing" => "photo_consent_missing",
             "too_many_photos" => "too_many_photos",
             "photo_invalid" | "content_type" | "body_too_large" => "photo_invalid",
+            "coupon_limit" => "coupon_limit",
             _ => "failed",
         },
         ClientError::Decode(_) => "failed",
@@ -314,6 +402,7 @@ impl<A: TabletApi> Tablet<A> {
             photos: Vec::new(),
             cart: Cart::default(),
             paid: None,
+            shop: Shop::default(),
             receipt: String::new(),
             scores: [None; 5],
             offset: chrono::FixedOffset::east_opt(0).unwrap_or(chrono::Utc.fix()),
@@ -915,6 +1004,122 @@ impl<A: TabletApi> Tablet<A> {
         }
     }
 
+    // ---- member sales: top-ups, packages, coupons (MEM-3, MEM-5, CPN-2) ----
+
+    pub async fn to_sell(&mut self) {
+        if self.customer.is_none() {
+            return;
+        }
+        let today = chrono::Utc::now().with_timezone(&self.offset).date_naive();
+        let (plans, coupons, settings) = (
+            self.api.package_plans().await,
+            self.api.coupon_defs().await,
+            self.api.member_settings().await,
+        );
+        match (plans, coupons, settings) {
+            (Ok(p), Ok(c), Ok(s)) => {
+                let key = self.key("sale");
+                self.shop = Shop {
+                    plans: p.into_iter().filter(|p| p.active).collect(),
+                    coupons: c
+                        .into_iter()
+                        .filter(|c| c.active && c.valid_to >= today)
+                        .collect(),
+                    bonus: s.top_up_bonus,
+                    key,
+                    ..Shop::default()
+                };
+                self.problem = None;
+                self.screen = Screen::Sell;
+            }
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => self.failed(&e),
+        }
+    }
+
+    pub fn choose_sale(&mut self, sale: Sale) {
+        self.shop.chosen = Some(sale);
+        if matches!(sale, Sale::TopUp(_)) && self.shop.method == Some(PayMethod::StoredValue) {
+            self.shop.method = None;
+        }
+    }
+
+    pub fn sale_method(&mut self, m: PayMethod) {
+        // Stored value cannot top up stored value.
+        let top_up = matches!(self.shop.chosen, Some(Sale::TopUp(_)));
+        self.shop.method = (!(top_up && m == PayMethod::StoredValue)).then_some(m);
+    }
+
+    /// What the chosen sale costs.
+    pub fn sale_price(&self) -> Option<Money> {
+        match self.shop.chosen? {
+            Sale::TopUp(m) => Some(m),
+            Sale::Package(id) => self.shop.plans.iter().find(|p| p.id == id).map(|p| p.price),
+        }
+    }
+
+    pub async fn sell(&mut self) {
+        let (Some(c), Some(sale), Some(price)) = (
+            self.customer.as_ref().map(|o| o.customer.id),
+            self.shop.chosen,
+            self.sale_price(),
+        ) else {
+            self.problem = Some("choose_sale");
+            return;
+        };
+        let Some(method) = self.shop.method else {
+            self.problem = Some("choose_payment");
+            return;
+        };
+        if method == PayMethod::Mobile && self.shop.reference.trim().is_empty() {
+            self.problem = Some("reference_required");
+            return;
+        }
+        let tenders = vec![Tender {
+            method,
+            amount: price,
+            reference: (method == PayMethod::Mobile).then(|| self.shop.reference.clone()),
+        }];
+        let key = self.shop.key.clone();
+        let done = match sale {
+            Sale::TopUp(amount) => {
+                self.api
+                    .top_up(c, TopUpInput { amount, tenders }, key)
+                    .await
+            }
+            Sale::Package(plan_id) => {
+                self.api
+                    .sell_package(c, PackageSaleInput { plan_id, tenders }, key)
+                    .await
+            }
+        };
+        match done {
+            Ok(co) => {
+                self.receipt = self.api.receipt(co.id).await.unwrap_or_default();
+                self.paid = Some(co);
+                self.problem = None;
+                self.screen = Screen::Receipt;
+            }
+            Err(e) => self.failed(&e),
+        }
+    }
+
+    /// Hands a coupon to the customer (within its per-customer limit).
+    pub async fn give_coupon(&mut self, def: CouponDefId) {
+        let Some(c) = self.customer.as_ref().map(|o| o.customer.id) else {
+            return;
+        };
+        let key = self.key("coupon");
+        match self.api.issue_coupon(c, def, key).await {
+            Ok(()) => {
+                self.problem = None;
+                if let Ok(o) = self.api.overview(c).await {
+                    self.customer = Some(o);
+                }
+            }
+            Err(e) => self.failed(&e),
+        }
+    }
+
     // ---- the customer rates the visit on the tablet (CHK-6) ----
 
     pub fn hand_over(&mut self) {
@@ -971,6 +1176,16 @@ impl<A: TabletApi> Tablet<A> {
 
     /// Back to the queue after the receipt or the customer's rating.
     pub async fn done(&mut self) {
+        let sale_only = self
+            .paid
+            .as_ref()
+            .is_some_and(|p| !matches!(p.kind, salon_shared::api::CheckoutKind::Sale { .. }));
+        if sale_only && let Some(c) = self.customer.as_ref().map(|o| o.customer.id) {
+            self.paid = None;
+            self.receipt.clear();
+            self.open_customer(c).await;
+            return;
+        }
         self.back_to_queue();
         self.paid = None;
         self.receipt.clear();

@@ -36,6 +36,7 @@ fn tablet_screens_against_a_real_server() {
     run_ui(async move {
         let srv = s;
         a_visit_from_queue_to_rating(&srv, &h).await;
+        front_desk_tops_up_a_member(&srv, &h).await;
         left_alone_signs_out(&srv, &h).await;
     });
     if let Ok(srv) = Rc::try_unwrap(srv) {
@@ -259,6 +260,65 @@ async fn a_visit_from_queue_to_rating(srv: &TestServer, h: &Handle) {
 
     app.tap("sign out");
     app.on("signin").await;
+}
+
+async fn front_desk_tops_up_a_member(srv: &TestServer, h: &Handle) {
+    let m = srv.manager.clone();
+    let (customer, number, before) = net(h, async move {
+        let c = m.customer(CustomerId(2)).await.expect("customer").customer;
+        let phone = c.phone.clone().expect("phone").to_string();
+        let t = m
+            .check_in(
+                &check_in(by_phone(&phone), &[ServiceId(1)], Some(TONY)),
+                None,
+            )
+            .await
+            .expect("checked in")
+            .ticket;
+        let before = m
+            .overview(c.id)
+            .await
+            .expect("overview")
+            .wallet
+            .stored_value;
+        (c, t.number, before)
+    })
+    .await;
+    let (app, _dir) = App::new_tablet(h, srv, Role::FrontDesk, IDLE).await;
+    sign_in(&app, "小周", "2222").await;
+    app.on("queue").await;
+    assert!(
+        !app.tablet().get_mine_only(),
+        "the front desk sees everyone"
+    );
+    app.until("the ticket", |a| a.has(&format!("open {number}")))
+        .await;
+    app.tap(&format!("open {number}"));
+    app.on("customer").await;
+    app.tap("sell");
+    app.on("sell").await;
+    app.tap("top up ¥1000.00");
+    app.until("chosen", |a| a.tablet().get_s_price() == "¥1000.00")
+        .await;
+    app.tap("sale cash");
+    app.until("cash", |a| a.tablet().get_s_method() == "cash")
+        .await;
+    app.tap("sell now");
+    app.on("receipt").await;
+    assert!(!app.has("hand over"), "a top-up is not rated");
+    app.tap("done");
+    app.on("customer").await;
+    let m = srv.manager.clone();
+    let id = customer.id;
+    let after = net(h, async move {
+        m.overview(id).await.expect("overview").wallet.stored_value
+    })
+    .await;
+    assert_eq!(
+        after - before,
+        Decimal::from(1100),
+        "1000 paid plus the 100 bonus"
+    );
 }
 
 async fn left_alone_signs_out(srv: &TestServer, h: &Handle) {

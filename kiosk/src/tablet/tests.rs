@@ -19,6 +19,35 @@ struct State {
     lose_next_answer: bool,
     session_expired: bool,
     feedback: Vec<FeedbackInput>,
+    sales: Vec<String>,
+}
+
+fn sale_checkout() -> Checkout {
+    Checkout {
+        id: CheckoutId(9),
+        number: "20261130-0009".into(),
+        day: NaiveDate::from_ymd_opt(2026, 11, 30).expect("day"),
+        at: Utc::now(),
+        kind: salon_shared::api::CheckoutKind::TopUp {
+            paid: m(dec!(1000)),
+            bonus: m(dec!(100)),
+        },
+        customer_id: Some(CustomerId(7)),
+        customer_name: None,
+        bill: None,
+        due: m(dec!(1000)),
+        settlement: salon_shared::bill::settle(m(dec!(1000)), &[], dec!(0)).unwrap_or(
+            salon_shared::bill::Settlement {
+                payments: vec![],
+                cash_tendered: Money::ZERO,
+                change: Money::ZERO,
+            },
+        ),
+        effects: Default::default(),
+        staff_id: None,
+        stored_value_after: None,
+        points_after: None,
+    }
 }
 
 #[derive(Clone, Default)]
@@ -238,6 +267,55 @@ impl TabletApi for Fake {
     }
     async fn photo(&self, _ticket: u64, _n: u32) -> Result<Vec<u8>, ClientError> {
         Ok(vec![0x89, b'P', b'N', b'G'])
+    }
+    async fn member_settings(&self) -> Result<MemberSettings, ClientError> {
+        Ok(MemberSettings::default())
+    }
+    async fn package_plans(&self) -> Result<Vec<PackagePlan>, ClientError> {
+        Ok(vec![PackagePlan {
+            id: 4,
+            name: "洗吹10次卡".into(),
+            service_id: ServiceId(1),
+            uses: 10,
+            price: m(dec!(320)),
+            valid_days: None,
+            active: true,
+        }])
+    }
+    async fn coupon_defs(&self) -> Result<Vec<CouponDef>, ClientError> {
+        Ok(vec![])
+    }
+    async fn top_up(
+        &self,
+        c: CustomerId,
+        t: TopUpInput,
+        key: String,
+    ) -> Result<Checkout, ClientError> {
+        self.0.lock().expect("lock").sales.push(format!(
+            "top-up {} by {:?} for {c} ({key})",
+            t.amount, t.tenders[0].method
+        ));
+        Ok(sale_checkout())
+    }
+    async fn sell_package(
+        &self,
+        c: CustomerId,
+        p: PackageSaleInput,
+        _key: String,
+    ) -> Result<Checkout, ClientError> {
+        self.0.lock().expect("lock").sales.push(format!(
+            "plan {} by {:?} for {c}",
+            p.plan_id, p.tenders[0].method
+        ));
+        Ok(sale_checkout())
+    }
+    async fn issue_coupon(
+        &self,
+        _c: CustomerId,
+        _def: CouponDefId,
+        _key: String,
+    ) -> Result<(), ClientError> {
+        Err(err(409, "coupon_limit"))
     }
     async fn preview(&self, c: CheckoutInput) -> Result<Bill, ClientError> {
         self.check()?;
@@ -497,4 +575,39 @@ async fn mobile_payment_needs_its_reference() {
     t.cart.reference = "WX4200012".into();
     t.pay().await;
     assert_eq!(t.screen, Screen::Receipt);
+}
+
+#[tokio::test]
+async fn member_sales_from_the_profile() {
+    let fake = Fake::default();
+    let mut t = signed_in(&fake).await;
+    t.open_ticket(1).await;
+    t.to_sell().await;
+    assert_eq!((t.screen, t.shop.plans.len()), (Screen::Sell, 1));
+    t.sell().await;
+    assert_eq!(t.problem, Some("choose_sale"));
+    // A top-up cannot be paid from stored value.
+    t.choose_sale(Sale::TopUp(m(dec!(1000))));
+    t.sale_method(PayMethod::StoredValue);
+    assert_eq!(t.shop.method, None);
+    t.sale_method(PayMethod::Cash);
+    t.sell().await;
+    assert_eq!(t.screen, Screen::Receipt);
+    // Back to the customer, not the queue, after a member sale.
+    t.done().await;
+    assert_eq!(t.screen, Screen::Customer);
+    t.to_sell().await;
+    t.choose_sale(Sale::Package(4));
+    t.sale_method(PayMethod::StoredValue);
+    assert_eq!(t.sale_price(), Some(m(dec!(320))));
+    t.sell().await;
+    let sales = fake.0.lock().expect("lock").sales.clone();
+    assert_eq!(sales.len(), 2);
+    assert!(
+        sales[0].starts_with("top-up 1000.00 by Cash for 7"),
+        "{sales:?}"
+    );
+    assert_eq!(sales[1], "plan 4 by StoredValue for 7");
+    t.give_coupon(CouponDefId(1)).await;
+    assert_eq!(t.problem, Some("coupon_limit"));
 }

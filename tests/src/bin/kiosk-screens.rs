@@ -352,4 +352,24 @@ async fn tour(srv: &TestServer, h: &Handle, out: &Path) {
     app.tap("pay");
     app.on("receipt").await;
     shoot(&app, out, "17-tablet-receipt").await;
+    app.tap("hand over");
+    app.on("feedback").await;
+    app.tap("skip");
+
+    // Member sales at the front desk: a top-up with its bonus.
+    app.until("the queue", |a| a.screen() == "queue").await;
+    app.tap("everyone");
+    app.until("a customer to open", |a| a.has("open A002"))
+        .await;
+    app.tap("open A002");
+    app.on("customer").await;
+    app.tap("sell");
+    app.on("sell").await;
+    app.tap("top up ¥1000.00");
+    app.until("chosen", |a| a.tablet().get_s_price() == "¥1000.00")
+        .await;
+    app.tap("sale cash");
+    app.until("cash", |a| a.tablet().get_s_method() == "cash")
+        .await;
+    shoot(&app, out, "18-tablet-sell").await;
 }

@@ -351,6 +351,35 @@ pub struct Feedback {
     pub at: DateTime<Utc>,
 }
 
+impl Feedback {
+    pub fn answers(&self) -> crate::feedback::Answers {
+        [
+            self.overall,
+            self.service,
+            self.stylist_score,
+            self.environment,
+            self.recommend,
+        ]
+    }
+}
+
+/// The ratings of a period rolled up for the store, per stylist and per service (FDB-1).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RatingsReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub store: crate::feedback::Scores,
+    pub by_stylist: Vec<NamedScores>,
+    pub by_service: Vec<NamedScores>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NamedScores {
+    pub id: u64,
+    pub name: String,
+    pub scores: crate::feedback::Scores,
+}
+
 // ---- cards ----
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -483,6 +483,11 @@ impl Client {
     }
 
     /// The ratings of the visits in a period of store-local days (manager).
+    pub async fn ratings_report(&self, q: &PeriodQuery) -> Result<RatingsReport> {
+        self.send(self.builder(Method::GET, "/reports/ratings").query(q))
+            .await
+    }
+
     pub async fn feedback_list(&self, q: &PeriodQuery) -> Result<Vec<Feedback>> {
         self.send(self.builder(Method::GET, "/feedback").query(q))
             .await

@@ -537,7 +537,7 @@ async fn bad_queries_are_400_and_unknown_things_404() {
         /customers?colour=red /audit?limit=0 /audit?limit=501 /audit?device_id=abc
         /audit?sneaky=1 /services?include_retired=maybe /customers/abc /customers/-1/history
         /services/99999999999999999999999 /staff/1.5 /checkouts/abc /checkouts?day=2026-13-01
-        /reports/cash-up?day=tomorrow /customers/abc/overview /visits/-1";
+        /reports/cash-up?day=tomorrow /customers/abc/overview /visits/-1 /reports/ratings?from=x";
     let q65 = format!("/customers?q={}", "q".repeat(65));
     for p in bad.split_whitespace().map(String::from).chain([q65]) {
         let (status, v) = get(p.clone()).await;

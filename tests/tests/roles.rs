@@ -227,6 +227,10 @@ async fn attempt(
                 "GET /feedback",
                 unit(c.feedback_list(&PeriodQuery::default()).await),
             ),
+            (
+                "GET /reports/ratings",
+                unit(c.ratings_report(&PeriodQuery::default()).await),
+            ),
         ],
         Action::FeedbackWrite => {
             let who = new_customer().await;

@@ -54,9 +54,76 @@ pub fn comment(s: &str) -> Result<String, DomainError> {
     Ok(t.to_string())
 }
 
+/// Scores rolled up over many ratings (FDB-1): the mean of each star score and the net
+/// promoter score — the share answering 9–10 minus the share answering 0–6, in points.
+#[derive(
+    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct Scores {
+    pub ratings: u32,
+    pub overall: f64,
+    pub service: f64,
+    pub stylist: f64,
+    pub environment: f64,
+    /// −100 to 100.
+    pub nps: f64,
+}
+
+/// One rating's answers: overall, service, stylist, environment (1–5), recommend (0–10).
+pub type Answers = [u8; 5];
+
+/// Rolls ratings up; no ratings give zeros.
+pub fn rollup<'a>(ratings: impl IntoIterator<Item = &'a Answers>) -> Scores {
+    let mut sums = [0u64; 4];
+    let (mut n, mut promoters, mut detractors) = (0u32, 0u32, 0u32);
+    for a in ratings {
+        n += 1;
+        for (s, v) in sums.iter_mut().zip(a) {
+            *s += u64::from(*v);
+        }
+        match a[4] {
+            9..=10 => promoters += 1,
+            0..=6 => detractors += 1,
+            _ => {}
+        }
+    }
+    if n == 0 {
+        return Scores::default();
+    }
+    let mean = |s: u64| (s as f64 / f64::from(n) * 100.0).round() / 100.0;
+    Scores {
+        ratings: n,
+        overall: mean(sums[0]),
+        service: mean(sums[1]),
+        stylist: mean(sums[2]),
+        environment: mean(sums[3]),
+        nps: ((f64::from(promoters) - f64::from(detractors)) / f64::from(n) * 1000.0).round()
+            / 10.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rollup_means_and_nps() {
+        assert_eq!(rollup(&[]), Scores::default());
+        // Two promoters, one passive, one detractor: NPS (2 − 1) / 4 = 25.
+        let r = rollup(&[
+            [5, 5, 5, 4, 10],
+            [4, 4, 5, 4, 9],
+            [4, 3, 4, 4, 8],
+            [2, 3, 3, 4, 3],
+        ]);
+        assert_eq!(r.ratings, 4);
+        assert_eq!(
+            (r.overall, r.service, r.stylist, r.environment),
+            (3.75, 3.75, 4.25, 4.0)
+        );
+        assert_eq!(r.nps, 25.0);
+        assert_eq!(rollup(&[[1, 1, 1, 1, 0]]).nps, -100.0);
+    }
 
     #[test]
     fn scores_are_one_to_five() {

@@ -15,9 +15,12 @@ use axum::response::Response;
 use chrono::Duration;
 use redb::ReadableDatabase;
 use salon_shared::api::{
-    CheckInCustomer, ErrorBody, Feedback, FeedbackInput, PeriodQuery, TicketState,
+    CheckInCustomer, ErrorBody, Feedback, FeedbackInput, NamedScores, PeriodQuery, RatingsReport,
+    TicketState,
 };
+use salon_shared::feedback::{Answers, rollup};
 use salon_shared::{Action, CustomerId, Role};
+use std::collections::BTreeMap;
 
 /// Rate a finished visit: every score 1–5, `recommend` 0–10, an optional comment of at most
 /// 500 characters. One rating per visit. A kiosk may rate only a visit of today (store-local
@@ -186,4 +189,61 @@ pub async fn feedback_list(
         day += Duration::days(1);
     }
     Ok(axum::Json(out))
+}
+
+/// The period's ratings (default: the last 30 days) rolled up for the store, per stylist and
+/// per service, with the net promoter score (FDB-1). A visit of several services counts for
+/// each of them.
+#[utoipa::path(get, path = "/api/v1/reports/ratings", tag = "feedback", params(PeriodQuery),
+    responses((status = 200, body = RatingsReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn report_ratings(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PeriodQuery>,
+) -> Result<axum::Json<RatingsReport>, ApiError> {
+    auth.require(Action::ReportRead)?;
+    let (from, to) = period(&s.info, &q)?;
+    let r = s.db.begin_read().map_err(StoreError::from)?;
+    let mut all = Vec::new();
+    let mut day = from;
+    while day <= to {
+        all.extend(by_day(&r, tables::FEEDBACK_BY_DAY, &tables::FEEDBACK, day)?);
+        day += Duration::days(1);
+    }
+    let mut by_stylist: BTreeMap<u64, Vec<Answers>> = BTreeMap::new();
+    let mut by_service: BTreeMap<u64, Vec<Answers>> = BTreeMap::new();
+    for f in &all {
+        if let Some(st) = f.stylist {
+            by_stylist.entry(st.0).or_default().push(f.answers());
+        }
+        for sv in &f.services {
+            by_service.entry(sv.0).or_default().push(f.answers());
+        }
+    }
+    let staff: BTreeMap<u64, String> = tables::STAFF
+        .all(&r)?
+        .into_iter()
+        .map(|s| (s.id.0, s.name))
+        .collect();
+    let services: BTreeMap<u64, String> = tables::SERVICES
+        .all(&r)?
+        .into_iter()
+        .map(|s| (s.id.0, s.name))
+        .collect();
+    let named = |m: BTreeMap<u64, Vec<Answers>>, names: &BTreeMap<u64, String>| {
+        m.into_iter()
+            .map(|(id, a)| NamedScores {
+                id,
+                name: names.get(&id).cloned().unwrap_or_default(),
+                scores: rollup(&a),
+            })
+            .collect()
+    };
+    Ok(axum::Json(RatingsReport {
+        from,
+        to,
+        store: rollup(all.iter().map(|f| f.answers()).collect::<Vec<_>>().iter()),
+        by_stylist: named(by_stylist, &staff),
+        by_service: named(by_service, &services),
+    }))
 }

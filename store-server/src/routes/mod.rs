@@ -111,6 +111,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(schedule::settings_get, schedule::settings_put))
         .routes(routes!(schedule::report_no_shows))
         .routes(routes!(feedback::feedback_create, feedback::feedback_list))
+        .routes(routes!(feedback::report_ratings))
         .routes(routes!(notify::outbox_list))
         .routes(routes!(notify::outbox_retry))
         .routes(routes!(

@@ -599,10 +599,7 @@ impl Link {
     }
 
     fn client(&self) -> Client {
-        match self.client.read() {
-            Ok(c) => c.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        crate::current(&self.client)
     }
 
     async fn check(&mut self, opts: &Options) -> Health {
@@ -651,10 +648,7 @@ struct Api(Arc<RwLock<Client>>);
 
 impl Api {
     fn get(&self) -> Client {
-        match self.0.read() {
-            Ok(c) => c.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        crate::current(&self.0)
     }
 }
 

@@ -12,3 +12,12 @@ pub mod pending;
 pub mod scan;
 pub mod surnames;
 pub mod tablet;
+
+/// A copy of what `lock` holds; a lock poisoned by a panicking writer still holds a whole
+/// value (writers only replace it), so it is read anyway.
+pub(crate) fn current<T: Clone>(lock: &std::sync::RwLock<T>) -> T {
+    match lock.read() {
+        Ok(v) => v.clone(),
+        Err(p) => p.into_inner().clone(),
+    }
+}

@@ -113,15 +113,7 @@ impl Session {
     }
 
     fn get(&self) -> Client {
-        let c = match self.client.read() {
-            Ok(c) => c.clone(),
-            Err(p) => p.into_inner().clone(),
-        };
-        let s = match self.session.read() {
-            Ok(s) => s.clone(),
-            Err(p) => p.into_inner().clone(),
-        };
-        c.with_staff_session(s)
+        crate::current(&self.client).with_staff_session(crate::current(&self.session))
     }
 
     fn keep(&self, s: Option<String>) {

@@ -189,6 +189,28 @@ fn sale(ticket: &Ticket, shop: &Shop) -> CheckoutInput {
     }
 }
 
+/// A retail sale to `customer` (no visit), paid with `tenders`.
+fn retail(customer: CustomerId, items: Vec<SaleItem>, tenders: Vec<Tender>) -> CheckoutInput {
+    CheckoutInput {
+        ticket_id: None,
+        customer_id: Some(customer),
+        stylist: None,
+        items,
+        use_packages: true,
+        coupon: None,
+        points: 0,
+        tenders,
+    }
+}
+
+/// One bottle of the shop's shampoo.
+fn one_shampoo(shop: &Shop) -> Vec<SaleItem> {
+    vec![SaleItem::Product {
+        id: shop.shampoo,
+        qty: 1,
+    }]
+}
+
 /// Everything money-like about a customer, to compare before and after.
 #[derive(Debug, PartialEq)]
 struct Balances {
@@ -498,22 +520,8 @@ async fn refused_checkouts_change_nothing() {
         .ticket;
     let before = balances(&desk, wang.id, &shop).await;
 
-    let retail = |items: Vec<SaleItem>, tenders: Vec<Tender>| CheckoutInput {
-        ticket_id: None,
-        customer_id: Some(wang.id),
-        stylist: None,
-        items,
-        use_packages: true,
-        coupon: None,
-        points: 0,
-        tenders,
-    };
-    let one = || {
-        vec![SaleItem::Product {
-            id: shop.shampoo,
-            qty: 1,
-        }]
-    };
+    let retail = |items: Vec<SaleItem>, tenders: Vec<Tender>| retail(wang.id, items, tenders);
+    let one = || one_shampoo(&shop);
     let unsigned = srv.client(Role::FrontDesk).await;
     assert_err(
         unsigned
@@ -847,19 +855,7 @@ async fn concurrent_money_never_overdraws() {
     // 20 spends of 57 (60 less 5%) at once from a balance of 500: exactly 8 succeed.
     let spend = |key: String| {
         let desk = desk.clone();
-        let input = CheckoutInput {
-            ticket_id: None,
-            customer_id: Some(wang.id),
-            stylist: None,
-            items: vec![SaleItem::Product {
-                id: shop.shampoo,
-                qty: 1,
-            }],
-            use_packages: true,
-            coupon: None,
-            points: 0,
-            tenders: vec![card("57")],
-        };
+        let input = retail(wang.id, one_shampoo(&shop), vec![card("57")]);
         async move { desk.checkout(&input, Some(&key)).await }
     };
     let results =
@@ -991,20 +987,7 @@ async fn merging_duplicates_keeps_every_balance() {
     desk.issue_coupon(dup.id, shop.coupon, None)
         .await
         .expect("coupon");
-    let retail = CheckoutInput {
-        ticket_id: None,
-        customer_id: Some(dup.id),
-        stylist: None,
-        items: vec![SaleItem::Product {
-            id: shop.shampoo,
-            qty: 1,
-        }],
-        use_packages: true,
-        coupon: None,
-        points: 0,
-        tenders: vec![cash("57")],
-    };
-    desk.checkout(&retail, None)
+    desk.checkout(&retail(dup.id, one_shampoo(&shop), vec![cash("57")]), None)
         .await
         .expect("dup earns points");
 

@@ -373,13 +373,13 @@ fn pay(
     let g = gather(tx.w, info, tx.now, input)?;
     // The wallet as it stands today (expired points swept), priced and settled before
     // anything of the sale is written.
-    let mut w = match &g.customer {
+    let (mut w, expired) = match &g.customer {
         Some(c) => {
             let mut w = wallet(tx.w, c.id)?;
-            w.points.expire(g.today);
-            w
+            let gone = w.points.expire(g.today);
+            (w, gone)
         }
-        None => Wallet::default(),
+        None => (Wallet::default(), 0),
     };
     let bill = price(&g, input, w.points.balance())?;
     let settlement = bill::settle(bill.due, &input.tenders, w.stored_value)?;
@@ -397,8 +397,11 @@ fn pay(
 
     let id = CheckoutId(tx.next_id("checkout")?);
     let mut effects = Effects::default();
-    if let Some(c) = &g.customer {
-        w = wallet_for_write(tx, c.id, g.today)?;
+    // The points swept above get their ledger entry, before anything is spent.
+    if let Some(c) = &g.customer
+        && expired > 0
+    {
+        points_entry(tx, c.id, &w, PointsReason::Expired, -(expired as i64), None)?;
     }
     for a in &bill.adjustments {
         match &a.step {

@@ -465,6 +465,9 @@ pub struct Event {
 
 /// The SSE event name telling a device it missed events and must reload its state.
 pub const RESYNC: &str = "resync";
+/// The kind of the first event on a stream opened without `Last-Event-ID`: its sequence
+/// number is where the stream starts, for the device to resume from after a drop.
+pub const READY: &str = "stream.ready";
 
 // ---- check-in, queue, rotation (QUE, CHK-3/4/8) ----
 

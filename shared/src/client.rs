@@ -820,6 +820,10 @@ impl Client {
                         while let Some(item) = stream.next().await {
                             if let Live::Event(e) = &item {
                                 last = Some(e.seq);
+                                // Only where the stream starts: nothing changed.
+                                if e.kind == crate::api::READY {
+                                    continue;
+                                }
                             }
                             let stop = matches!(item, Live::Disconnected(_));
                             if tx.send(item).await.is_err() {

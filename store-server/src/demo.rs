@@ -204,8 +204,16 @@ pub fn fill(
     if !is_empty(db)? {
         return Ok(false);
     }
-    let actor = Actor::system("demo data");
-    writer.write_blocking(actor.clone(), move |tx| {
+    add_staff_and_services(writer)?;
+    add_customers(writer, customers, 20261123)?;
+    add_appointments(writer, tz)?;
+    add_money(writer, customers)?;
+    Ok(true)
+}
+
+/// The demo staff with their rosters, and the demo catalog.
+pub fn add_staff_and_services(writer: &Writer) -> Result<(), ApiError> {
+    writer.write_blocking(Actor::system("demo data"), move |tx| {
         for (i, (name, role, level, skills, pin)) in STAFF.iter().enumerate() {
             let input = StaffInput {
                 name: name.to_string(),
@@ -281,16 +289,13 @@ pub fn fill(
         }
         Ok(ok())
     })?;
-    add_customers(writer, customers, 20261123)?;
-    add_appointments(writer, tz)?;
-    add_money(writer, customers)?;
-    Ok(true)
+    Ok(())
 }
 
 /// Retail products with stock, package plans, a coupon, and member balances: the first
 /// customers hold stored value (carried over from an earlier system, so no sale today),
 /// points, a package and a coupon, so the tablet's checkout has every benefit to show.
-fn add_money(writer: &Writer, customers: usize) -> Result<(), ApiError> {
+pub fn add_money(writer: &Writer, customers: usize) -> Result<(), ApiError> {
     use crate::routes::members::{package_entry, points_entry, post_value, save_wallet, wallet};
     use salon_shared::api::Product;
     use salon_shared::coupon::{Coupon, CouponDef, CouponKind, CouponState};

@@ -8,6 +8,7 @@ pub mod mdns;
 pub mod notify;
 pub mod routes;
 pub mod store;
+pub mod synthetic;
 pub mod writer;
 
 use anyhow::Context;
@@ -116,7 +117,7 @@ fn init_meta(
     utc_offset: Option<chrono::FixedOffset>,
 ) -> anyhow::Result<StoreInfo> {
     // Runs before the writer starts, so it may write directly.
-    let w = db.begin_write()?;
+    let w = store::begin_write(db)?;
     let info = {
         let r = db.begin_read()?;
         let server_id = store::meta_get(&r, "server_id")?.unwrap_or_else(|| auth::random_secret(8));

@@ -42,6 +42,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Writes a synthetic store of any size into an empty data directory, reproducible from
+    /// a seed (for benchmarks and load tests; default: a busy store after five years).
+    Generate {
+        #[arg(long, default_value = "./salon-data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        visits: usize,
+        #[arg(long, default_value_t = 5)]
+        years: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Device tokens, for bootstrapping the first manager device on the server box.
     Token {
         #[command(subcommand)]
@@ -82,6 +96,33 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Generate {
+        data,
+        customers,
+        visits,
+        years,
+        seed,
+    }) = cli.command
+    {
+        anyhow::ensure!(customers > 0, "--customers must be at least 1");
+        let (state, _stop) =
+            store_server::open_with_offset(&data, None, demo::STORE_NAME, cli.utc_offset)?;
+        let started = std::time::Instant::now();
+        let size = store_server::synthetic::Size {
+            customers,
+            visits,
+            years,
+            seed,
+        };
+        let made = store_server::synthetic::generate(&state.db, &state.writer, state.info.tz, size)
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        println!(
+            "{made:?} in {:.1} s, in {}",
+            started.elapsed().as_secs_f64(),
+            data.join("store.redb").display()
+        );
+        return Ok(());
+    }
     if let Some(Command::Token {
         action: TokenAction::Create { data, role, name },
     }) = cli.command

@@ -294,7 +294,7 @@ fn run_batch(db: &Database, mut batch: Vec<Job>, events: &broadcast::Sender<Even
 }
 
 fn try_batch(db: &Database, batch: &mut [Job]) -> Result<Outcome, StoreError> {
-    let mut w = db.begin_write()?;
+    let mut w = crate::store::begin_write(db)?;
     // Said explicitly: an answered write is on disk (SEC-5).
     w.set_durability(Durability::Immediate)
         .map_err(|e| StoreError::Db(e.to_string()))?;

@@ -372,3 +372,281 @@ async fn a_store_without_a_manager_prints_a_pairing_code() {
         Role::Manager
     );
 }
+
+/// `--utc-offset` putting the store at about noon, so "today" cannot roll over mid-test.
+fn midday_flag() -> String {
+    let secs = salon_tests::midday_offset(chrono::Utc::now()).local_minus_utc();
+    let sign = if secs < 0 { '-' } else { '+' };
+    format!(
+        "{sign}{:02}:{:02}",
+        secs.abs() / 3600,
+        secs.abs() % 3600 / 60
+    )
+}
+
+/// Money under SIGKILL: four devices top up their own member and sell them a product paid
+/// from stored value, concurrently, until the process is killed. After the restart every
+/// acknowledged top-up and sale is there, every balance equals its ledger, every ledger
+/// entry belongs to a sale that exists, and stock moved exactly once per sale kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_survives_kill_9_and_ledgers_balance() {
+    use salon_shared::bill::{PayMethod, Tender};
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("store");
+    let token = manager_token(&data);
+    let offset = midday_flag();
+    let mut p = Proc::start(&data, &token, &["--utc-offset", &offset]).await;
+    let m = p.client.clone();
+    let product = m
+        .create_product(&ProductInput {
+            name: "修护洗发水".into(),
+            brand: String::new(),
+            barcode: None,
+            price: money("60"),
+        })
+        .await
+        .expect("product")
+        .id;
+    let receive = StockInput {
+        reason: StockReason::Receive,
+        qty: 100_000,
+    };
+    m.move_stock(product, &receive, None).await.expect("stock");
+    let mut members = Vec::new();
+    for i in 0..4 {
+        members.push(add(&m, &customer(&format!("会员{i}"), &phone())).await.id);
+    }
+    let cash = |amount: &str| {
+        vec![Tender {
+            method: PayMethod::Cash,
+            amount: money(amount),
+            reference: None,
+        }]
+    };
+    type Acked = Arc<Mutex<Vec<salon_shared::CheckoutId>>>;
+    let acked: Acked = Arc::default();
+    let writers: Vec<_> = members
+        .iter()
+        .map(|&member| {
+            let (c, acked) = (m.clone(), acked.clone());
+            tokio::spawn(async move {
+                let mut errors = 0;
+                for i in 0..100_000 {
+                    let r = if i % 2 == 0 {
+                        let top = TopUpInput {
+                            amount: money("100"),
+                            tenders: cash("100"),
+                        };
+                        c.top_up(member, &top, Some(&format!("top-{member}-{i}")))
+                            .await
+                    } else {
+                        let sale = CheckoutInput {
+                            ticket_id: None,
+                            customer_id: Some(member),
+                            stylist: None,
+                            items: vec![SaleItem::Product {
+                                id: product,
+                                qty: 1,
+                            }],
+                            use_packages: false,
+                            coupon: None,
+                            points: 0,
+                            tenders: vec![Tender {
+                                method: PayMethod::StoredValue,
+                                amount: money("60"),
+                                reference: None,
+                            }],
+                        };
+                        c.checkout(&sale, Some(&format!("sale-{member}-{i}"))).await
+                    };
+                    match r {
+                        Ok(co) => acked.lock().expect("lock").push(co.id),
+                        Err(e) if e.status().is_some() => panic!("valid money write refused: {e}"),
+                        Err(_) if errors >= 3 => return,
+                        Err(_) => errors += 1,
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acked.lock().expect("lock").len() < 80 {
+        assert!(Instant::now() < deadline, "money load too slow");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!p.stop_with("-9").success());
+    for w in writers {
+        let done = tokio::time::timeout(Duration::from_secs(20), w).await;
+        done.expect("writers stop").expect("writer task");
+    }
+    drop(p);
+    let acked = acked.lock().expect("lock").clone();
+
+    let p = Proc::start(&data, &token, &["--utc-offset", &offset]).await;
+    let m = p.client.clone();
+    for id in &acked {
+        let kept = m.checkout_get(*id).await;
+        assert!(kept.is_ok(), "acknowledged checkout {id} lost: {kept:?}");
+    }
+    let kept = m.checkouts(None).await.expect("checkouts");
+    // At most one write per device was in flight at the kill.
+    assert!(
+        kept.len() >= acked.len() && kept.len() <= acked.len() + members.len(),
+        "{} checkouts kept for {} acknowledged",
+        kept.len(),
+        acked.len()
+    );
+    let ids: std::collections::BTreeSet<_> = kept.iter().map(|v| v.checkout.id).collect();
+    for member in &members {
+        let wallet = m.overview(*member).await.expect("overview").wallet;
+        let ledgers = m.ledgers(*member).await.expect("ledgers");
+        let value: rust_decimal::Decimal = ledgers.stored_value.iter().map(|e| e.amount).sum();
+        assert_eq!(
+            value, wallet.stored_value,
+            "member {member}: stored value ≠ ledger"
+        );
+        let points: i64 = ledgers.points.iter().map(|e| e.amount).sum();
+        assert_eq!(
+            points, wallet.points as i64,
+            "member {member}: points ≠ ledger"
+        );
+        for e in &ledgers.stored_value {
+            let from = e.checkout.expect("every movement names its checkout");
+            assert!(
+                ids.contains(&from),
+                "ledger entry of a lost checkout {from}"
+            );
+        }
+        let mine = kept
+            .iter()
+            .filter(|v| v.checkout.customer_id == Some(*member))
+            .count();
+        assert_eq!(
+            ledgers.stored_value.len(),
+            mine,
+            "member {member}: one ledger entry per checkout"
+        );
+    }
+    let sales = kept
+        .iter()
+        .filter(|v| matches!(v.checkout.kind, CheckoutKind::Sale { .. }))
+        .count() as i64;
+    let stock = m
+        .products()
+        .await
+        .expect("products")
+        .into_iter()
+        .find(|x| x.id == product)
+        .expect("product")
+        .stock;
+    assert_eq!(
+        i64::from(stock),
+        100_000 - sales,
+        "stock moved once per sale kept"
+    );
+}
+
+/// Fifty devices on the event stream while the server restarts, cleanly and by SIGKILL:
+/// every device reconnects by itself and receives every change made while it was away —
+/// even one that had seen no event before the drop — once each and in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_devices_reconnect_and_resync_across_restarts() {
+    const DEVICES: usize = 50;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("store");
+    let token = manager_token(&data);
+    let mut p = Proc::start(&data, &token, &[]).await;
+    let port = p.port;
+    type Log = Arc<Mutex<Vec<Live>>>;
+    let logs: Vec<Log> = (0..DEVICES).map(|_| Log::default()).collect();
+    for log in &logs {
+        let mut rx = p.client.subscribe();
+        let log = log.clone();
+        tokio::spawn(async move {
+            while let Some(live) = rx.recv().await {
+                log.lock().expect("lock").push(live);
+            }
+        });
+    }
+    let connects = |logs: &[Log]| -> Vec<usize> {
+        logs.iter()
+            .map(|l| {
+                let l = l.lock().expect("lock");
+                l.iter().filter(|x| **x == Live::Connected).count()
+            })
+            .collect()
+    };
+    let wait_for = |what: &'static str, ok: Box<dyn Fn() -> bool + Send>| async move {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ok() {
+            if Instant::now() > deadline {
+                panic!("devices never {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let l = logs.clone();
+    wait_for(
+        "connected",
+        Box::new(move || connects(&l).iter().all(|n| *n >= 1)),
+    )
+    .await;
+    let mut written = Vec::new();
+    for (round, sig) in ["-TERM", "-9"].into_iter().enumerate() {
+        // Down, up again on the same port, and changes made at once, before any device
+        // is back (they retry after 100 ms at the soonest).
+        p.stop_with(sig);
+        drop(p);
+        p = Proc::start_on(&data, &token, port, &[]).await;
+        for i in 0..3 {
+            let c = add(&p.client, &customer(&format!("重连{round}-{i}"), &phone())).await;
+            written.push(c.id.to_string());
+        }
+        let l = logs.clone();
+        let want = written.clone();
+        wait_for(
+            "caught up",
+            Box::new(move || {
+                l.iter().all(|log| {
+                    let log = log.lock().expect("lock");
+                    want.iter().all(|id| {
+                        log.iter().any(|x| {
+                            matches!(x, Live::Event(e) if e.kind == "customer.created" && &e.entity_id == id)
+                        })
+                    })
+                })
+            }),
+        )
+        .await;
+        let n = connects(&logs);
+        assert!(
+            n.iter().all(|c| *c >= round + 2),
+            "every device reconnects after restart {round}: {n:?}"
+        );
+    }
+    for (d, log) in logs.iter().enumerate() {
+        let log = log.lock().expect("lock");
+        let seqs: Vec<u64> = log
+            .iter()
+            .filter_map(|x| match x {
+                Live::Event(e) => Some(e.seq),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "device {d}: events repeated or out of order: {seqs:?}"
+        );
+        assert!(
+            !log.contains(&Live::Resync),
+            "device {d} was told to reload although nothing was lost"
+        );
+        let kinds = log
+            .iter()
+            .any(|x| matches!(x, Live::Event(e) if e.kind == salon_shared::api::READY));
+        assert!(
+            !kinds,
+            "device {d} saw the stream's start marker as a change"
+        );
+    }
+}

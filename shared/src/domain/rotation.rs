@@ -7,6 +7,8 @@ use utoipa::ToSchema;
 
 /// The manager's hand on the board for one stylist today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = RotationAdjustment)]
 pub struct Adjustment {
     /// Off the board for now (on a break, in training).
     #[serde(default)]

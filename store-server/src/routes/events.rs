@@ -10,7 +10,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use redb::{ReadableDatabase, ReadableTable};
 use salon_shared::Action;
-use salon_shared::api::{ErrorBody, Event, RESYNC};
+use salon_shared::api::{ErrorBody, Event, READY, RESYNC};
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -45,6 +45,26 @@ pub async fn events(
     let mut backlog = Vec::new();
     let mut gap = false;
     let mut resume_from = 0;
+    // A device starting afresh is told where the stream stands, so that after a drop it
+    // resumes from there and misses nothing written while it was away.
+    let mut ready = None;
+    if last.is_none() {
+        let r = s.db.begin_read().map_err(StoreError::from)?;
+        let t = r
+            .open_table(tables::EVENTS.definition())
+            .map_err(StoreError::from)?;
+        let newest = t
+            .last()
+            .map_err(StoreError::from)?
+            .map_or(0, |(k, _)| k.value());
+        resume_from = newest;
+        ready = Some(Event {
+            seq: newest,
+            at: chrono::Utc::now(),
+            kind: READY.into(),
+            entity_id: String::new(),
+        });
+    }
     if let Some(last) = last {
         let r = s.db.begin_read().map_err(StoreError::from)?;
         let t = r
@@ -58,7 +78,7 @@ pub async fn events(
             .unwrap_or(0);
         // Missed more than the store kept, or resuming from a sequence this store never
         // issued (another store, or a restored backup): the device must reload.
-        gap = first_kept.is_some_and(|f| f > last + 1) || last > newest;
+        gap = first_kept.is_some_and(|f| f > last.saturating_add(1)) || last > newest;
         resume_from = last.min(newest);
         if !gap {
             for item in t.range(last + 1..).map_err(StoreError::from)?.take(10_000) {
@@ -71,6 +91,11 @@ pub async fn events(
     let device = auth.device.id;
     let stream = async_stream(move |tx| async move {
         if gap && tx.send(resync()).await.is_err() {
+            return;
+        }
+        if let Some(e) = &ready
+            && tx.send(sse(e)).await.is_err()
+        {
             return;
         }
         let mut sent = resume_from;

@@ -241,7 +241,7 @@ fn ticket_number(tx: &mut Tx, day: NaiveDate, prefix: char) -> Result<String, Ap
 }
 
 /// Stores a ticket and keeps the day index and the open-ticket index in step with it.
-fn put_ticket(tx: &mut Tx, t: &Ticket) -> Result<(), ApiError> {
+pub(crate) fn put_ticket(tx: &mut Tx, t: &Ticket) -> Result<(), ApiError> {
     tx.put(&tables::TICKETS, t.id, t)?;
     let key = t.day.to_string();
     tx.w.open_table(tables::TICKETS_BY_DAY)

@@ -31,10 +31,13 @@ fn free_port() -> u16 {
     l.local_addr().expect("address").port()
 }
 
+static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A running server process; killed when dropped.
 pub struct Proc {
     pub child: Child,
     pub client: Client,
+    pub port: u16,
     log: PathBuf,
     out: PathBuf,
 }
@@ -42,9 +45,14 @@ pub struct Proc {
 impl Proc {
     /// Starts the server on `data` with `--no-mdns` and waits until /health answers.
     pub async fn start(data: &Path, token: &str, extra: &[&str]) -> Proc {
-        let port = free_port();
-        let log = data.with_extension(format!("{port}.log"));
-        let out = data.with_extension(format!("{port}.out"));
+        Proc::start_on(data, token, free_port(), extra).await
+    }
+
+    /// [`Proc::start`] on a given port, e.g. the one a previous run of the server used.
+    pub async fn start_on(data: &Path, token: &str, port: u16, extra: &[&str]) -> Proc {
+        let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let log = data.with_extension(format!("{port}-{n}.log"));
+        let out = data.with_extension(format!("{port}-{n}.out"));
         let child = Command::new(binary())
             .arg("--data")
             .arg(data)
@@ -59,6 +67,7 @@ impl Proc {
         let mut p = Proc {
             child,
             client,
+            port,
             log,
             out,
         };

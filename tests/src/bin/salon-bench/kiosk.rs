@@ -1,12 +1,9 @@
-//! `kiosk-bench`: how fast the kiosk app starts to a usable welcome screen and how much
-//! memory it holds (SPEC §4: ≤ 1 s, ≤ 80 MB). It starts a demo store on 127.0.0.1:0, pairs
-//! a kiosk, then launches the release `kiosk` binary in a real window several times — on
-//! the display in `DISPLAY`, or on an `Xvfb` it starts itself — with the software renderer.
-//!
-//! `cargo build --release -p kiosk && cargo run --release -p salon-tests --bin kiosk-bench`
+//! How fast the kiosk app starts to a usable welcome screen and how much memory it holds
+//! (SPEC §4: ≤ 1 s, ≤ 80 MB): the release `kiosk` binary, paired with the bench's store,
+//! launched in a real window several times — on the display in `DISPLAY`, or on an `Xvfb`
+//! it starts itself — with the software renderer.
 
 use salon_shared::Role;
-use salon_tests::TestServer;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -14,18 +11,13 @@ use std::time::{Duration, Instant};
 
 const RUNS: usize = 5;
 
-fn kiosk_binary() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let bin = exe
-        .parent()
-        .map(|d| d.join(format!("kiosk{}", std::env::consts::EXE_SUFFIX)))
-        .ok_or_else(|| anyhow::anyhow!("no folder beside {}", exe.display()))?;
-    anyhow::ensure!(
-        bin.exists(),
-        "{} not found: build it first with `cargo build --release -p kiosk`",
-        bin.display()
-    );
-    Ok(bin)
+pub struct KioskFigures {
+    /// Process spawn to the first frame of the welcome screen: median and worst of the runs.
+    pub start_median: Duration,
+    pub start_worst: Duration,
+    /// As the app measured it, from its `main`.
+    pub inside_ms: f64,
+    pub rss_kb: u64,
 }
 
 /// A private X server when there is no display; stopped on drop.
@@ -113,31 +105,20 @@ fn one_run(bin: &PathBuf, data: &std::path::Path, display: &str) -> anyhow::Resu
     })
 }
 
-fn main() -> anyhow::Result<()> {
-    let bin = kiosk_binary()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let srv = rt.block_on(TestServer::start());
-    let s = srv.state.clone();
-    let token = rt.block_on(async move {
-        let s2 = s.clone();
-        tokio::task::spawn_blocking(move || {
-            store_server::demo::fill(&s2.db, &s2.writer, 240, s2.info.tz)
-        })
-        .await?
-        .map_err(|e| anyhow::anyhow!(e.message))?;
-        store_server::routes::devices::device_token(&s, "bench kiosk", Role::Kiosk)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))
-    })?;
-    let health = rt.block_on(srv.manager.health())?;
+/// Pairs a kiosk with the store at `base` (its `token` made beforehand) and starts it
+/// `RUNS` times.
+pub fn measure(
+    base: &str,
+    server_id: &str,
+    store_name: &str,
+    token: String,
+) -> anyhow::Result<KioskFigures> {
+    let bin = crate::beside_me("kiosk")?;
     let data = tempfile::tempdir()?;
     kiosk::device::Device {
-        base_url: srv.base.clone(),
-        server_id: health.server_id,
-        store_name: health.store_name,
+        base_url: base.to_string(),
+        server_id: server_id.to_string(),
+        store_name: store_name.to_string(),
         token,
         role: Role::Kiosk,
         discovered: false,
@@ -145,7 +126,7 @@ fn main() -> anyhow::Result<()> {
     .save(data.path())?;
     let (display, _xvfb) = display()?;
     println!(
-        "kiosk-bench: {} on DISPLAY={display}, software renderer, {RUNS} runs",
+        "kiosk: {} on DISPLAY={display}, software renderer, {RUNS} runs",
         bin.display()
     );
     let mut runs = Vec::new();
@@ -154,21 +135,10 @@ fn main() -> anyhow::Result<()> {
     }
     runs.sort_by_key(|r| r.wall);
     let median = &runs[RUNS / 2];
-    let worst = runs.last().map(|r| r.wall).unwrap_or_default();
-    let rss = runs.iter().map(|r| r.rss_kb).max().unwrap_or(0);
-    println!();
-    println!("| what | measured | target (SPEC §4) |");
-    println!("|---|---|---|");
-    println!(
-        "| kiosk start to usable welcome screen (process spawn → first frame), median of {RUNS} | {:.0} ms (worst {:.0} ms; {:.0} ms from main) | ≤ 1 s |",
-        median.wall.as_secs_f64() * 1000.0,
-        worst.as_secs_f64() * 1000.0,
-        median.inside_ms
-    );
-    println!(
-        "| kiosk resident memory, welcome screen shown | {:.1} MB | ≤ 80 MB |",
-        rss as f64 / 1024.0
-    );
-    rt.block_on(srv.stop());
-    Ok(())
+    Ok(KioskFigures {
+        start_median: median.wall,
+        start_worst: runs.last().map(|r| r.wall).unwrap_or_default(),
+        inside_ms: median.inside_ms,
+        rss_kb: runs.iter().map(|r| r.rss_kb).max().unwrap_or(0),
+    })
 }

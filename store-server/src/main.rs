@@ -88,7 +88,27 @@ fn parse_role(s: &str) -> Result<Role, String> {
         .ok_or_else(|| "role must be manager, front_desk, stylist, kiosk or display".to_string())
 }
 
+/// One malloc arena for the whole process. glibc gives each thread its own and hands little
+/// back: reading years of history on the runtime's threads while the page cache turns over
+/// grew the server to about 190 MB with the cache itself capped at 64 MB; with one arena it
+/// stays under 100 MB (SPEC §4: ≤ 150 MB). The threads here are few, so sharing costs nothing
+/// measurable.
+/// An explicit `MALLOC_ARENA_MAX` in the environment wins.
+#[allow(unsafe_code)]
+fn one_malloc_arena() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes glibc's allocator. It is called first thing in `main`,
+    // before any other thread exists, with a valid option and value.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    one_malloc_arena();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

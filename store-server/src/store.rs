@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use std::path::Path;
 
 /// The schema this build writes. A file with a newer one is refused, an older one migrated.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The encoding version byte in front of every record. Records are JSON after it, so a new
 /// optional field needs no migration; a changed meaning needs a new version byte.
@@ -180,6 +180,10 @@ pub mod tables {
         TableDefinition::new("tickets_by_day");
     /// (store-local day, ticket id) of tickets still open: what a check-in must read.
     pub const TICKETS_OPEN: TableDefinition<(&str, u64), ()> = TableDefinition::new("tickets_open");
+    /// (day, ticket) → (stylist or 0, quoted low, quoted high, minutes waited), for every
+    /// started ticket: what the wait report reads, a fixed-size row instead of a ticket.
+    pub const WAIT_SAMPLES: TableDefinition<(&str, u64), (u64, u32, u32, u32)> =
+        TableDefinition::new("wait_samples");
     /// (store-local day, stylist id) → their walk-in tally, for the rotation board.
     pub const WALK_INS: Records<(&str, u64), salon_shared::planner::WalkIns> =
         Records::new("walk_ins");
@@ -295,6 +299,27 @@ pub fn begin_write(db: &Database) -> Result<WriteTransaction, StoreError> {
     Ok(w)
 }
 
+/// Files a started ticket's wait for the wait report (again when the ticket changes).
+pub fn put_wait_sample(
+    w: &WriteTransaction,
+    t: &salon_shared::queue::Ticket,
+) -> Result<(), StoreError> {
+    let Some(started) = t.started_at else {
+        return Ok(());
+    };
+    let waited = salon_shared::queue::minutes_waited(t.created_at, started);
+    let row = (
+        t.stylist.map_or(0, |s| s.0),
+        t.quoted.low,
+        t.quoted.high,
+        u32::try_from(waited).unwrap_or(u32::MAX),
+    );
+    let day = t.day.to_string();
+    w.open_table(tables::WAIT_SAMPLES)?
+        .insert((day.as_str(), t.id), row)?;
+    Ok(())
+}
+
 /// Brings an older file up to [`SCHEMA_VERSION`], creating every table on a new file.
 pub fn migrate(db: &Database) -> Result<(), StoreError> {
     let w = begin_write(db)?;
@@ -310,8 +335,16 @@ pub fn migrate(db: &Database) -> Result<(), StoreError> {
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew { found });
         }
-        // Version 0 → 1: a new file. Later versions add steps here, each in this transaction.
-        if found < 1 {
+        // Version 0: a new file. Later versions add steps here, each in this transaction.
+        // 1 → 2: the wait report's samples, taken from the tickets.
+        if (1..2).contains(&found) {
+            let tickets = w.open_table(tables::TICKETS.definition())?;
+            for item in tickets.iter()? {
+                let (_, v) = item?;
+                put_wait_sample(&w, &tables::TICKETS.decode(v.value())?)?;
+            }
+        }
+        if found < SCHEMA_VERSION {
             meta.insert("schema_version", SCHEMA_VERSION.to_string().as_str())?;
         }
     }
@@ -342,6 +375,7 @@ fn create_tables(w: &WriteTransaction) -> Result<(), StoreError> {
     w.open_table(TICKETS.definition())?;
     w.open_table(TICKETS_BY_DAY)?;
     w.open_table(TICKETS_OPEN)?;
+    w.open_table(WAIT_SAMPLES)?;
     w.open_table(WALK_INS.definition())?;
     w.open_table(APPOINTMENTS.definition())?;
     w.open_table(APPOINTMENTS_BY_DAY)?;

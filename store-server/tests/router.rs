@@ -394,3 +394,66 @@ fn an_unknown_record_version_is_an_error_not_a_panic() {
     assert!(t.decode(&[]).is_err());
     assert!(t.decode(&[1, b'x']).is_err());
 }
+
+#[test]
+fn a_version_1_store_gains_its_wait_samples() {
+    use redb::{ReadableDatabase, ReadableTableMetadata};
+    use salon_shared::queue::{Ticket, TicketSource, TicketState, WaitRange};
+    use store_server::store::{self, tables};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.redb");
+    let at = |m: i64| chrono::DateTime::UNIX_EPOCH + chrono::Duration::minutes(m);
+    let ticket = |id: u64, started: Option<i64>| Ticket {
+        id,
+        day: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("day"),
+        number: format!("A{id:03}"),
+        customer_id: salon_shared::CustomerId(1),
+        services: vec![salon_shared::ServiceId(1)],
+        requested: None,
+        stylist: Some(salon_shared::StaffId(3)),
+        source: TicketSource::WalkIn,
+        state: if started.is_some() {
+            TicketState::Done
+        } else {
+            TicketState::Left
+        },
+        rank: id as i64,
+        created_at: at(0),
+        called_at: None,
+        started_at: started.map(at),
+        finished_at: None,
+        quoted: WaitRange { low: 10, high: 25 },
+    };
+    {
+        // A file as version 1 left it: tickets, no samples.
+        let db = store::open(&path).expect("create");
+        let w = db.begin_write().expect("write");
+        w.open_table(tables::META)
+            .expect("meta")
+            .insert("schema_version", "1")
+            .expect("version");
+        tables::TICKETS
+            .put(&w, 1u64, &ticket(1, Some(17)))
+            .expect("put");
+        tables::TICKETS
+            .put(&w, 2u64, &ticket(2, None))
+            .expect("put");
+        w.commit().expect("commit");
+    }
+    let db = store::open(&path).expect("migrated");
+    let r = db.begin_read().expect("read");
+    let samples = r.open_table(tables::WAIT_SAMPLES).expect("samples");
+    assert_eq!(
+        samples.len().expect("len"),
+        1,
+        "only the started ticket waited"
+    );
+    let row = samples
+        .get(("2026-11-28", 1u64))
+        .expect("get")
+        .expect("sample")
+        .value();
+    assert_eq!(row, (3, 10, 25, 17));
+    let version = store::meta_get(&r, "schema_version").expect("meta");
+    assert_eq!(version.as_deref(), Some("2"));
+}

@@ -539,11 +539,7 @@ async fn money_survives_kill_9_and_ledgers_balance() {
         .find(|x| x.id == product)
         .expect("product")
         .stock;
-    assert_eq!(
-        i64::from(stock),
-        100_000 - sales,
-        "stock moved once per sale kept"
-    );
+    assert_eq!(stock, 100_000 - sales, "stock moved once per sale kept");
 }
 
 /// Fifty devices on the event stream while the server restarts, cleanly and by SIGKILL:

@@ -131,9 +131,13 @@ pub struct Ticket {
 impl Ticket {
     /// Minutes waited from check-in to the start of service, once started.
     pub fn actual_wait(&self) -> Option<i64> {
-        self.started_at
-            .map(|s| (s - self.created_at).num_minutes().max(0))
+        self.started_at.map(|s| minutes_waited(self.created_at, s))
     }
+}
+
+/// Whole minutes from check-in to the start of service.
+pub fn minutes_waited(checked_in: DateTime<Utc>, started: DateTime<Utc>) -> i64 {
+    (started - checked_in).num_minutes().max(0)
 }
 
 #[cfg(test)]

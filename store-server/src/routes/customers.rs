@@ -284,7 +284,29 @@ pub async fn customer_search(
     let offset = f.offset.unwrap_or(0);
     let r = s.db.begin_read().map_err(StoreError::from)?;
     let mut hits: Vec<Customer> = Vec::new();
+    let filtered = f.tag.is_some()
+        || f.tier.is_some()
+        || f.source.is_some()
+        || f.birthday_month.is_some()
+        || f.visited_since.is_some()
+        || f.not_visited_since.is_some()
+        || f.min_spend.is_some();
     match f.q.as_deref().and_then(parse_query) {
+        // The front desk's search: only live customers are in the indexes, so the page is
+        // read and the rest only counted (a common name's initials match thousands).
+        Some(q) if !filtered => {
+            let ids = candidates(&r, &q)?;
+            let mut items = Vec::new();
+            for id in ids.iter().skip(offset).take(limit) {
+                if let Some(c) = tables::CUSTOMERS.get(&r, *id)?.filter(Customer::is_active) {
+                    items.push(CustomerSummary::from(&c));
+                }
+            }
+            return Ok(axum::Json(CustomerPage {
+                items,
+                total: ids.len(),
+            }));
+        }
         Some(q) => {
             for id in candidates(&r, &q)? {
                 if let Some(c) = tables::CUSTOMERS.get(&r, id)?

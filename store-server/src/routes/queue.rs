@@ -34,10 +34,11 @@ pub fn by_day<T: serde::Serialize + serde::de::DeserializeOwned>(
     records: &crate::store::Records<u64, T>,
     day: NaiveDate,
 ) -> Result<Vec<T>, StoreError> {
+    let t = txn.open(records.definition())?;
     let mut out = Vec::new();
     for id in ids_under(txn, index, &day.to_string())? {
-        if let Some(r) = records.get_in(txn, id)? {
-            out.push(r);
+        if let Some(v) = t.get(id)? {
+            out.push(records.decode(v.value())?);
         }
     }
     Ok(out)
@@ -243,6 +244,7 @@ fn ticket_number(tx: &mut Tx, day: NaiveDate, prefix: char) -> Result<String, Ap
 /// Stores a ticket and keeps the day index and the open-ticket index in step with it.
 pub(crate) fn put_ticket(tx: &mut Tx, t: &Ticket) -> Result<(), ApiError> {
     tx.put(&tables::TICKETS, t.id, t)?;
+    crate::store::put_wait_sample(tx.w, t)?;
     let key = t.day.to_string();
     tx.w.open_table(tables::TICKETS_BY_DAY)
         .map_err(StoreError::from)?
@@ -859,9 +861,21 @@ pub async fn report_waits(
 ) -> Result<axum::Json<WaitReport>, ApiError> {
     auth.require(Action::ReportRead)?;
     let (from, to) = period(&s.info, &q)?;
+    // A year of history takes a while to read: off the runtime's threads.
     let r = s.db.begin_read().map_err(StoreError::from)?;
+    let report = tokio::task::spawn_blocking(move || wait_report(&r, from, to))
+        .await
+        .map_err(|_| ApiError::internal("the report stopped unexpectedly"))??;
+    Ok(axum::Json(report))
+}
+
+fn wait_report(
+    r: &redb::ReadTransaction,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<WaitReport, ApiError> {
     let names: HashMap<StaffId, String> = tables::STAFF
-        .all(&r)?
+        .all(r)?
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
@@ -869,14 +883,31 @@ pub async fn report_waits(
     let mut by_stylist: BTreeMap<StaffId, Vec<(WaitRange, i64)>> = BTreeMap::new();
     let mut days = Vec::new();
     let (mut balks, mut balk_high) = (0usize, 0f64);
-    let mut day = from;
-    while day <= to {
-        let samples: Vec<(Option<StaffId>, WaitRange, i64)> =
-            by_day(&r, tables::TICKETS_BY_DAY, &tables::TICKETS, day)?
-                .iter()
-                .filter_map(|t| Some((t.stylist, t.quoted, t.actual_wait()?)))
-                .collect();
-        let day_balks = by_day(&r, tables::BALKS_BY_DAY, &tables::BALKS, day)?;
+    // A year of a busy store is 200,000 samples: one range of fixed-size rows.
+    let mut by_day_samples: BTreeMap<String, Vec<(Option<StaffId>, WaitRange, i64)>> =
+        BTreeMap::new();
+    let (first, last) = (from.to_string(), to.to_string());
+    let t = r
+        .open_table(tables::WAIT_SAMPLES)
+        .map_err(StoreError::from)?;
+    for item in t
+        .range((first.as_str(), 0)..=(last.as_str(), u64::MAX))
+        .map_err(StoreError::from)?
+    {
+        let (k, v) = item.map_err(StoreError::from)?;
+        let (stylist, low, high, waited) = v.value();
+        by_day_samples
+            .entry(k.value().0.to_string())
+            .or_default()
+            .push((
+                (stylist != 0).then_some(StaffId(stylist)),
+                WaitRange { low, high },
+                i64::from(waited),
+            ));
+    }
+    for day in from.iter_days().take_while(|d| *d <= to) {
+        let samples = by_day_samples.remove(&day.to_string()).unwrap_or_default();
+        let day_balks = by_day(r, tables::BALKS_BY_DAY, &tables::BALKS, day)?;
         balks += day_balks.len();
         balk_high += day_balks
             .iter()
@@ -895,9 +926,8 @@ pub async fn report_waits(
                 balks: day_balks.len(),
             });
         }
-        day += Duration::days(1);
     }
-    Ok(axum::Json(WaitReport {
+    Ok(WaitReport {
         from,
         to,
         overall: estimate::accuracy(all),
@@ -916,5 +946,5 @@ pub async fn report_waits(
         } else {
             balk_high / balks as f64
         },
-    }))
+    })
 }

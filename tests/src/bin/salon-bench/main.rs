@@ -84,11 +84,11 @@ const QUEUE_DEPTH: usize = 20;
 
 /// Six stylists working all day, a short catalog, then `CHECKINS` walk-ins checked in one
 /// at a time, the oldest served whenever more than `QUEUE_DEPTH` wait. Only the check-in
-/// requests are timed.
+/// requests are timed. Returns their times and the wash & cut the six can all do.
 pub async fn checkins(
     client: &salon_shared::client::Client,
     customers: u64,
-) -> anyhow::Result<Stats> {
+) -> anyhow::Result<(Stats, salon_shared::ServiceId)> {
     use salon_shared::api::*;
     use salon_shared::{Money, ServiceCategory, StaffLevel, StaffRole};
     let hours = DayHours {
@@ -161,7 +161,7 @@ pub async fn checkins(
             }
         }
     }
-    Ok(stats(v))
+    Ok((stats(v), services[0]))
 }
 
 /// Checkouts of the day's finished visits, one at a time: the service plus a retail
@@ -365,14 +365,15 @@ fn row(
     }
 }
 
+/// A report's time: its first request, and the median of three more.
 async fn report_ms(
     http: &reqwest::Client,
     base: &str,
     token: &str,
     path: &str,
-) -> anyhow::Result<Duration> {
-    let mut best = Vec::new();
-    for _ in 0..3 {
+) -> anyhow::Result<(Duration, Duration)> {
+    let mut times = Vec::new();
+    for _ in 0..4 {
         let t = Instant::now();
         let r = http
             .get(format!("{base}/api/v1{path}"))
@@ -381,10 +382,11 @@ async fn report_ms(
             .await?;
         anyhow::ensure!(r.status().is_success(), "{path}: {}", r.status());
         r.bytes().await?;
-        best.push(t.elapsed());
+        times.push(t.elapsed());
     }
-    best.sort();
-    Ok(best[1])
+    let first = times.remove(0);
+    times.sort();
+    Ok((first, times[1]))
 }
 
 async fn run(o: Options) -> anyhow::Result<()> {
@@ -406,6 +408,7 @@ async fn run(o: Options) -> anyhow::Result<()> {
     let (srv, cold_start) = server::Server::start(&data, port, &manager).await?;
     let client = srv.client.clone();
     let health = client.health().await?;
+    let (idle_kb, _) = srv.memory_kb();
 
     let mut rtt = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
@@ -460,27 +463,31 @@ async fn run(o: Options) -> anyhow::Result<()> {
         today - chrono::Duration::days(1),
     );
     let mut reports = Vec::new();
+    let year = format!("{from} to {to}");
     for (name, path) in [
         (
-            "wait accuracy",
+            format!("wait accuracy, {year}"),
             format!("/reports/waits?from={from}&to={to}"),
         ),
-        ("ratings", format!("/reports/ratings?from={from}&to={to}")),
-        ("no-shows", format!("/reports/no-shows?from={from}&to={to}")),
-        ("cash-up of a day", format!("/reports/cash-up?day={to}")),
+        (
+            format!("ratings, {year}"),
+            format!("/reports/ratings?from={from}&to={to}"),
+        ),
+        (
+            format!("no-shows, {year}"),
+            format!("/reports/no-shows?from={from}&to={to}"),
+        ),
+        (
+            format!("cash-up of {to}"),
+            format!("/reports/cash-up?day={to}"),
+        ),
     ] {
         reports.push((name, report_ms(&http, &srv.base, &manager, &path).await?));
     }
 
-    let checkin = checkins(&client, o.customers).await?;
+    // The all-day stylists' wash & cut: the store's own stylists go home at nine.
+    let (checkin, service) = checkins(&client, o.customers).await?;
     let checkout = checkouts(&client).await?;
-    let service = client
-        .services(false)
-        .await?
-        .into_iter()
-        .find(|s| s.name == "洗剪吹")
-        .map(|s| s.id)
-        .ok_or_else(|| anyhow::anyhow!("no wash & cut"))?;
     let devices = 50;
     // Customers from the middle of the store, so the regulars' long histories are among them.
     let prop = load::propagation(&client, devices, 200, o.customers / 2, service).await?;
@@ -650,13 +657,17 @@ async fn run(o: Options) -> anyhow::Result<()> {
             Some(search.p99 <= Duration::from_millis(5)),
         ),
     ];
-    for (name, d) in &reports {
+    for (name, (first, again)) in &reports {
         rows.push(row(
-            format!("report: {name}, {from} to {to}, on the five-year store (median of 3)"),
-            format!("{:.0} ms", ms1(*d)),
+            format!("report: {name} (the longest period one covers), on the five-year store"),
+            format!(
+                "first {:.0} ms, then {:.0} ms (median of 3)",
+                ms1(*first),
+                ms1(*again)
+            ),
             "≤ 500 ms",
             "—".into(),
-            Some(*d <= Duration::from_millis(500)),
+            Some(*first <= Duration::from_millis(500) && *again <= Duration::from_millis(500)),
         ));
     }
     rows.push(row(format!("checkout of a finished visit ({}: service + product, stored value + cash with change, durable)", checkout.n), format!("p50 {} · p99 {}", ms(checkout.p50), ms(checkout.p99)), "none of its own (a durable write: p50 ≤ 1 ms, p99 ≤ 3 ms)", limit.clone(), None));
@@ -681,7 +692,7 @@ async fn run(o: Options) -> anyhow::Result<()> {
             Some(k.rss_kb <= 80 * 1024),
         ));
     }
-    rows.push(row(format!("store-server resident memory with the generated store ({file_mb:.0} MB file), after all of the above"), format!("{:.1} MB now, {:.1} MB peak", rss_kb as f64 / 1024.0, peak_kb as f64 / 1024.0), "≤ 150 MB", "—".into(), Some(peak_kb <= 150 * 1024)));
+    rows.push(row(format!("store-server resident memory with the generated store ({file_mb:.0} MB file), after all of the above"), format!("{:.1} MB now, {:.1} MB peak ({:.1} MB just after start)", rss_kb as f64 / 1024.0, peak_kb as f64 / 1024.0, idle_kb as f64 / 1024.0), "≤ 150 MB", "—".into(), Some(peak_kb <= 150 * 1024)));
     rows.push(row(format!("restart after kill -9 under write load (4 devices; {writes} writes acknowledged before the kill)"), format!("{:.0} ms to the first answer; {} acknowledged writes lost", ms1(restart), lost.len()), "≤ 2 s, nothing committed lost", format!("clean start {:.0} ms", ms1(cold_start)), Some(restart <= Duration::from_secs(2) && lost.is_empty())));
 
     let mut table = String::from(

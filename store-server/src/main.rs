@@ -137,7 +137,16 @@ fn main() -> anyhow::Result<()> {
         let made = store_server::synthetic::generate(&state.db, &state.writer, state.info.tz, size)
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
         println!(
-            "{made:?} in {:.1} s, in {}",
+            "{} customers, {} visits ({} booked, {} rated), {} no-shows, {} bookings to come, \
+             {} members holding balances, {} packages; written in {:.0} s to {}",
+            made.customers,
+            made.visits,
+            made.booked_visits,
+            made.ratings,
+            made.no_shows,
+            made.upcoming_bookings,
+            made.members_with_balance,
+            made.packages,
             started.elapsed().as_secs_f64(),
             data.join("store.redb").display()
         );

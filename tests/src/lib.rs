@@ -111,6 +111,17 @@ pub fn midday_offset(now: chrono::DateTime<chrono::Utc>) -> chrono::FixedOffset 
         .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"))
 }
 
+/// [`midday_offset`] as the server's `--utc-offset` flag takes it, e.g. `+05:15`.
+pub fn midday_flag() -> String {
+    let secs = midday_offset(chrono::Utc::now()).local_minus_utc();
+    let sign = if secs < 0 { '-' } else { '+' };
+    format!(
+        "{sign}{:02}:{:02}",
+        secs.abs() / 3600,
+        secs.abs() % 3600 / 60
+    )
+}
+
 /// The `store-server` binary built beside this test binary (for crash and restart tests).
 pub fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");

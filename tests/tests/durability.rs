@@ -373,17 +373,6 @@ async fn a_store_without_a_manager_prints_a_pairing_code() {
     );
 }
 
-/// `--utc-offset` putting the store at about noon, so "today" cannot roll over mid-test.
-fn midday_flag() -> String {
-    let secs = salon_tests::midday_offset(chrono::Utc::now()).local_minus_utc();
-    let sign = if secs < 0 { '-' } else { '+' };
-    format!(
-        "{sign}{:02}:{:02}",
-        secs.abs() / 3600,
-        secs.abs() % 3600 / 60
-    )
-}
-
 /// Money under SIGKILL: four devices top up their own member and sell them a product paid
 /// from stored value, concurrently, until the process is killed. After the restart every
 /// acknowledged top-up and sale is there, every balance equals its ledger, every ledger
@@ -394,7 +383,7 @@ async fn money_survives_kill_9_and_ledgers_balance() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data = dir.path().join("store");
     let token = manager_token(&data);
-    let offset = midday_flag();
+    let offset = salon_tests::midday_flag();
     let mut p = Proc::start(&data, &token, &["--utc-offset", &offset]).await;
     let m = p.client.clone();
     let product = m

@@ -397,10 +397,8 @@ async fn run(o: Options) -> anyhow::Result<()> {
     println!("salon-bench on {machine}");
     let fsync = raw_fsync(dir.path());
 
-    let t = Instant::now();
     let made = server::generate(&data, &o.size)?;
-    let generated = t.elapsed();
-    println!("generated in {:.0} s: {made}", generated.as_secs_f64());
+    println!("generated: {made}");
     let file_mb = std::fs::metadata(data.join("store.redb"))?.len() as f64 / 1e6;
     let manager = server::token(&data, "manager", "bench office")?;
     let kiosk_token = server::token(&data, "kiosk", "bench kiosk")?;
@@ -463,7 +461,8 @@ async fn run(o: Options) -> anyhow::Result<()> {
         today - chrono::Duration::days(1),
     );
     let mut reports = Vec::new();
-    let year = format!("{from} to {to}");
+    // The longest period a report covers.
+    let year = format!("{from} to {to}, a year");
     for (name, path) in [
         (
             format!("wait accuracy, {year}"),
@@ -659,7 +658,7 @@ async fn run(o: Options) -> anyhow::Result<()> {
     ];
     for (name, (first, again)) in &reports {
         rows.push(row(
-            format!("report: {name} (the longest period one covers), on the five-year store"),
+            format!("report: {name}, on the five-year store"),
             format!(
                 "first {:.0} ms, then {:.0} ms (median of 3)",
                 ms1(*first),
@@ -720,10 +719,14 @@ async fn run(o: Options) -> anyhow::Result<()> {
             mixed.first_errors.join("\n")
         );
     }
+    // Notes written by hand below the table are kept.
+    let notes = std::fs::read_to_string(&o.out)
+        .ok()
+        .and_then(|old| old.find("\n## Notes").map(|at| old[at..].to_string()))
+        .unwrap_or_default();
     let doc = format!(
-        "# Benchmarks\n\nMeasured by `salon-bench` (see the README) on {}.\n\n**Machine:** {machine}.\n\n**Store:** {made}; generated in {:.0} s, file {file_mb:.0} MB. The server ran as its own release process on 127.0.0.1 with a durable store file (one fsync per group commit); the load came from the bench process on the same machine.\n\n{table}",
+        "# Benchmarks\n\nMeasured by `salon-bench` (see the README) on {}.\n\n**Machine:** {machine}.\n\n**Store:** {made}; {file_mb:.0} MB. The server ran as its own release process on 127.0.0.1 with a durable store file (one fsync per group commit); the load came from the bench process on the same machine.\n\n{table}{notes}",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
-        generated.as_secs_f64(),
     );
     std::fs::write(&o.out, doc)?;
     println!("\nwritten to {}", o.out.display());

@@ -12,7 +12,10 @@ fn store_server() -> anyhow::Result<PathBuf> {
 
 /// `store-server generate` into `data`; returns what it printed.
 pub fn generate(data: &Path, size: &[String]) -> anyhow::Result<String> {
+    // About noon in the store whatever the hour here, so its stylists are at work and the
+    // day's queue has room.
     let out = Command::new(store_server()?)
+        .args(["--utc-offset", &salon_tests::midday_flag()])
         .arg("generate")
         .arg("--data")
         .arg(data)

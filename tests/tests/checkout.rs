@@ -11,8 +11,7 @@ use rust_decimal_macros::dec;
 use salon_shared::api::*;
 use salon_shared::bill::{PayMethod, Step, Tender};
 use salon_shared::client::Client;
-use salon_shared::coupon::{CouponDefInput, CouponKind, CouponState};
-use salon_shared::ledger::PackagePlanInput;
+use salon_shared::coupon::CouponState;
 use salon_shared::{CustomerId, ProductId, Role, ServiceCategory, ServiceId, StaffId, Tier};
 use salon_tests::TestServer;
 
@@ -81,33 +80,8 @@ async fn shop(srv: &TestServer) -> Shop {
     )
     .await
     .expect("stock");
-    let plan = m
-        .create_package_plan(&PackagePlanInput {
-            name: "洗吹10次卡".into(),
-            service_id: wash,
-            uses: 10,
-            price: money("320"),
-            valid_days: Some(365),
-        })
-        .await
-        .expect("plan")
-        .id;
-    let today = chrono::Utc::now().date_naive();
-    let coupon = m
-        .create_coupon_def(&CouponDefInput {
-            name: "满100减20".into(),
-            kind: CouponKind::Threshold {
-                min_spend: money("100"),
-                off: money("20"),
-            },
-            valid_from: today - chrono::Duration::days(1),
-            valid_to: today + chrono::Duration::days(30),
-            per_customer_limit: 1,
-            stacks_with_tier: true,
-        })
-        .await
-        .expect("coupon def")
-        .id;
+    let plan = ten_use_plan(m, wash).await.id;
+    let coupon = coupon_100_off_20(m).await.id;
     let mut set = m.member_settings().await.expect("settings");
     for r in &mut set.tiers.rules {
         r.discount_percent = dec!(5);

@@ -13,7 +13,6 @@ use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableHandle};
 use salon_shared::Role;
 use salon_shared::api::*;
 use salon_shared::bill::{PayMethod, Tender};
-use salon_shared::ledger::PackagePlanInput;
 use salon_tests::TestServer;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -1135,29 +1134,8 @@ async fn setup(srv: &TestServer) -> (Ids, Tokens) {
     let sale = m.checkout(&sale, None).await.expect("paid");
     let open = visit(g.id).await;
     // Money: a package plan sold to F, a coupon issued to F, a top-up.
-    let plan = m
-        .create_package_plan(&PackagePlanInput {
-            name: "洗吹10次".into(),
-            service_id: svc.id,
-            uses: 10,
-            price: money("320"),
-            valid_days: None,
-        })
-        .await
-        .expect("plan");
-    let day = chrono::Utc::now().date_naive();
-    let def = salon_shared::coupon::CouponDefInput {
-        name: "满100减20".into(),
-        kind: salon_shared::coupon::CouponKind::Threshold {
-            min_spend: money("100"),
-            off: money("20"),
-        },
-        valid_from: day - chrono::Duration::days(1),
-        valid_to: day + chrono::Duration::days(30),
-        per_customer_limit: 1,
-        stacks_with_tier: true,
-    };
-    let def = m.create_coupon_def(&def).await.expect("coupon def");
+    let plan = ten_use_plan(m, svc.id).await;
+    let def = coupon_100_off_20(m).await;
     let coupon = m
         .issue_coupon(f.id, def.id, None)
         .await

@@ -18,8 +18,8 @@ use rust_decimal_macros::dec;
 use salon_shared::api::*;
 use salon_shared::bill::{PayMethod, Tender};
 use salon_shared::client::{Client, ClientError};
-use salon_shared::coupon::{CouponDefInput, CouponKind, CouponState};
-use salon_shared::ledger::{PackagePlanInput, PackageReason, PointsReason, ValueReason};
+use salon_shared::coupon::CouponState;
+use salon_shared::ledger::{PackageReason, PointsReason, ValueReason};
 use salon_shared::{CheckoutId, CustomerId, ProductId, Role, ServiceCategory, ServiceId, StaffId};
 use salon_tests::TestServer;
 use serde_json::Value;
@@ -75,33 +75,8 @@ async fn shop(srv: &TestServer) -> Shop {
         qty: 10,
     };
     m.move_stock(shampoo, &stock, None).await.expect("stock");
-    let plan = m
-        .create_package_plan(&PackagePlanInput {
-            name: "洗吹10次卡".into(),
-            service_id: wash,
-            uses: 10,
-            price: money("320"),
-            valid_days: Some(365),
-        })
-        .await
-        .expect("plan")
-        .id;
-    let today = chrono::Utc::now().date_naive();
-    let coupon = m
-        .create_coupon_def(&CouponDefInput {
-            name: "满100减20".into(),
-            kind: CouponKind::Threshold {
-                min_spend: money("100"),
-                off: money("20"),
-            },
-            valid_from: today - chrono::Duration::days(1),
-            valid_to: today + chrono::Duration::days(30),
-            per_customer_limit: 1,
-            stacks_with_tier: true,
-        })
-        .await
-        .expect("coupon def")
-        .id;
+    let plan = ten_use_plan(m, wash).await.id;
+    let coupon = coupon_100_off_20(m).await.id;
     let skills = [ServiceCategory::CutStyle, ServiceCategory::HairCare];
     let tony = stylist(srv, "Tony", &skills).await;
     Shop {

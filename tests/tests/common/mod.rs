@@ -306,3 +306,36 @@ pub async fn card_for(m: &Client, customer: salon_shared::CustomerId) -> String 
         .number
         .to_string()
 }
+
+/// A ten-use package (洗吹10次卡) of `service` for 320, valid a year.
+pub async fn ten_use_plan(
+    m: &Client,
+    service: salon_shared::ServiceId,
+) -> salon_shared::ledger::PackagePlan {
+    let plan = salon_shared::ledger::PackagePlanInput {
+        name: "洗吹10次卡".into(),
+        service_id: service,
+        uses: 10,
+        price: money("320"),
+        valid_days: Some(365),
+    };
+    m.create_package_plan(&plan).await.expect("package plan")
+}
+
+/// "Spend 100, take 20 off" (满100减20), valid from yesterday for thirty days, once per
+/// customer, combining with the member discount.
+pub async fn coupon_100_off_20(m: &Client) -> salon_shared::coupon::CouponDef {
+    let today = chrono::Utc::now().date_naive();
+    let def = salon_shared::coupon::CouponDefInput {
+        name: "满100减20".into(),
+        kind: salon_shared::coupon::CouponKind::Threshold {
+            min_spend: money("100"),
+            off: money("20"),
+        },
+        valid_from: today - chrono::Duration::days(1),
+        valid_to: today + chrono::Duration::days(30),
+        per_customer_limit: 1,
+        stacks_with_tier: true,
+    };
+    m.create_coupon_def(&def).await.expect("coupon definition")
+}

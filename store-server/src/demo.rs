@@ -1,10 +1,10 @@
 //! Demo data: a realistic Chinese salon (staff, catalog, 200+ customers with cards), written
 //! through the same write path as the API. Only ever fills an empty store.
 
-use crate::error::ApiError;
-use crate::routes::customers;
+use crate::ops::customers;
+use crate::ops::money::MoneyError;
+use crate::store::{Actor, Writer};
 use crate::store::{StoreError, tables};
-use crate::writer::{Actor, Reply, Writer};
 use chrono::{Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -187,20 +187,13 @@ pub fn is_empty(db: &Database) -> Result<bool, StoreError> {
         && n(tables::STAFF.definition())? == 0)
 }
 
-fn ok() -> Reply {
-    Reply {
-        status: 200,
-        body: serde_json::Value::Null,
-    }
-}
-
 /// Fills an empty store with the demo salon; returns false (and changes nothing) otherwise.
 pub fn fill(
     db: &Database,
     writer: &Writer,
     customers: usize,
     tz: FixedOffset,
-) -> Result<bool, ApiError> {
+) -> anyhow::Result<bool> {
     if !is_empty(db)? {
         return Ok(false);
     }
@@ -212,7 +205,7 @@ pub fn fill(
 }
 
 /// The demo staff with their rosters, and the demo catalog.
-pub fn add_staff_and_services(writer: &Writer) -> Result<(), ApiError> {
+pub fn add_staff_and_services(writer: &Writer) -> anyhow::Result<()> {
     writer.write_blocking(Actor::system("demo data"), move |tx| {
         for (i, (name, role, level, skills, pin)) in STAFF.iter().enumerate() {
             let input = StaffInput {
@@ -287,7 +280,7 @@ pub fn add_staff_and_services(writer: &Writer) -> Result<(), ApiError> {
                 &svc,
             )?;
         }
-        Ok(ok())
+        Ok::<(), MoneyError>(())
     })?;
     Ok(())
 }
@@ -295,8 +288,10 @@ pub fn add_staff_and_services(writer: &Writer) -> Result<(), ApiError> {
 /// Retail products with stock, package plans, a coupon, and member balances: the first
 /// customers hold stored value (carried over from an earlier system, so no sale today),
 /// points, a package and a coupon, so the tablet's checkout has every benefit to show.
-pub fn add_money(writer: &Writer, customers: usize) -> Result<(), ApiError> {
-    use crate::routes::members::{package_entry, points_entry, post_value, save_wallet, wallet};
+pub fn add_money(writer: &Writer, customers: usize) -> anyhow::Result<()> {
+    use crate::ops::money::ledgers::{
+        package_entry, points_entry, post_value, save_wallet, wallet,
+    };
     use salon_shared::api::Product;
     use salon_shared::coupon::{Coupon, CouponDef, CouponKind, CouponState};
     use salon_shared::ledger::{Package, PackagePlan, PackageReason, PointsReason, ValueReason};
@@ -324,7 +319,7 @@ pub fn add_money(writer: &Writer, customers: usize) -> Result<(), ApiError> {
         // The wash & blow-dry (service 1) as a package: 10 for the price of 8.
         let wash = tx.get(&tables::SERVICES, 1)?;
         let plan = wash
-            .map(|w| -> Result<PackagePlan, ApiError> {
+            .map(|w| -> Result<PackagePlan, MoneyError> {
                 Ok(PackagePlan {
                     id: tx.next_id("package_plan")?,
                     name: "10次卡".into(),
@@ -400,14 +395,14 @@ pub fn add_money(writer: &Writer, customers: usize) -> Result<(), ApiError> {
             tx.put(&tables::COUPONS, coupon.id.0, &coupon)?;
             crate::store::link(tx.w, tables::COUPONS_BY_CUSTOMER, c, coupon.id.0)?;
         }
-        Ok(ok())
+        Ok::<(), MoneyError>(())
     })?;
     Ok(())
 }
 
 /// Writes `n` realistic synthetic customers (some with member cards), reproducible from
 /// `seed`, through the writer in chunks. Phone numbers are unique per seed.
-pub fn add_customers(writer: &Writer, n: usize, seed: u64) -> Result<(), ApiError> {
+pub fn add_customers(writer: &Writer, n: usize, seed: u64) -> anyhow::Result<()> {
     let actor = Actor::system("demo data");
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
@@ -541,14 +536,14 @@ pub fn add_customers(writer: &Writer, n: usize, seed: u64) -> Result<(), ApiErro
                 }
                 tx.put(&tables::CUSTOMERS, c.id.0, &c)?;
             }
-            Ok(ok())
+            Ok::<(), MoneyError>(())
         })?;
     }
     Ok(())
 }
 
 /// A few bookings for tomorrow, so the appointment screens have something to show.
-fn add_appointments(writer: &Writer, tz: FixedOffset) -> Result<(), ApiError> {
+fn add_appointments(writer: &Writer, tz: FixedOffset) -> anyhow::Result<()> {
     writer.write_blocking(Actor::system("demo data"), move |tx| {
         let tomorrow = tx.now.with_timezone(&tz).date_naive() + Duration::days(1);
         let mut customer = 1u64;
@@ -596,7 +591,7 @@ fn add_appointments(writer: &Writer, tz: FixedOffset) -> Result<(), ApiError> {
                     .map_err(StoreError::from)?;
             }
         }
-        Ok(ok())
+        Ok::<(), MoneyError>(())
     })?;
     Ok(())
 }

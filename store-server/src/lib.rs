@@ -1,32 +1,36 @@
 //! The store server: one redb file behind an HTTP/JSON API with live events, advertised on
 //! the LAN by mDNS. `main.rs` parses flags; everything else starts here.
+//!
+//! Three layers, each importing only the ones below it: `http` (the edge: extract, check
+//! the role, call one operation, map its result) → `ops` (one module per business area,
+//! over the writer's transaction; knows nothing of HTTP) → `store` (tables, encoding,
+//! migrations, the group-commit writer). `jobs` is the background work, calling `ops` as
+//! the routes do; `demo` and `synthetic` fill a store through the same operations.
 
-pub mod auth;
 pub mod demo;
-pub mod error;
+pub mod http;
+pub mod jobs;
 pub mod mdns;
-pub mod notify;
-pub mod routes;
+pub mod ops;
 pub mod store;
 pub mod synthetic;
-pub mod writer;
 
 use anyhow::Context;
-use auth::Volatile;
 use axum::Router;
+use ops::devices::Volatile;
 use redb::{Database, ReadableDatabase};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use store::Writer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use writer::Writer;
 
 /// The largest request body accepted; every legitimate request is far smaller.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Everything a handler needs.
+/// The running store: what handlers and background jobs share.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Arc<Database>,
@@ -35,6 +39,13 @@ pub struct AppState {
     pub info: Arc<StoreInfo>,
     /// Flips to `true` on shutdown so open event streams end.
     pub stopping: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// A read transaction on the store: a snapshot that never waits for the writer.
+    pub fn read(&self) -> Result<redb::ReadTransaction, store::StoreError> {
+        Ok(self.db.begin_read()?)
+    }
 }
 
 /// Who this store is, as told to devices.
@@ -89,7 +100,7 @@ pub fn open_with_offset(
         let wrong = check
             .begin_read()
             .map_err(store::StoreError::from)
-            .and_then(|r| routes::members::verify_ledgers(&r));
+            .and_then(|r| ops::money::verify_ledgers(&r));
         match wrong {
             Ok(w) if w.is_empty() => tracing::debug!("ledgers balance"),
             Ok(w) => w
@@ -120,7 +131,8 @@ fn init_meta(
     let w = store::begin_write(db)?;
     let info = {
         let r = db.begin_read()?;
-        let server_id = store::meta_get(&r, "server_id")?.unwrap_or_else(|| auth::random_secret(8));
+        let server_id =
+            store::meta_get(&r, "server_id")?.unwrap_or_else(|| ops::devices::random_secret(8));
         let current = store::meta_get(&r, "store_name")?;
         // Given, else the one kept in the store, else the host's (China has no daylight saving).
         let kept = store::meta_get(&r, "utc_offset_seconds")?
@@ -152,7 +164,7 @@ fn init_meta(
 
 /// The whole HTTP API.
 pub fn app(state: AppState) -> Router {
-    routes::router(state)
+    http::router(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, advertising it by mDNS.
@@ -165,9 +177,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     let advert = mdns::advertise(&mdns, &state.info, addr.port()).context("mDNS advertisement")?;
-    tokio::spawn(routes::devices::flush_last_seen(state.clone()));
-    tokio::spawn(routes::schedule::sweep_no_shows(state.clone()));
-    tokio::spawn(notify::run_deliverer(state.clone()));
+    jobs::spawn(&state);
     let app = app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -208,33 +218,10 @@ pub async fn console_pairing_code(
     role: salon_shared::Role,
     why: &'static str,
 ) -> anyhow::Result<salon_shared::api::PairingCode> {
-    let reply = state
+    Ok(state
         .writer
-        .write(writer::Actor::system("start-up"), None, move |tx| {
-            let code = auth::unused_pairing_code(tx)?;
-            let rec = auth::PairingRecord {
-                role,
-                expires_at: tx.now + auth::PAIRING_TTL,
-                created_by: None,
-            };
-            tx.put(&store::tables::PAIRING_CODES, code.as_str(), &rec)?;
-            tx.audit(
-                "pairing_code.create",
-                "pairing_code",
-                "-",
-                serde_json::Value::Null,
-                serde_json::json!({"role": role, why: true}),
-            )?;
-            Ok(writer::Reply::ok(
-                axum::http::StatusCode::CREATED,
-                &salon_shared::api::PairingCode {
-                    code,
-                    role: rec.role,
-                    expires_at: rec.expires_at,
-                },
-            ))
+        .write(store::Actor::system("start-up"), None, move |tx| {
+            ops::devices::create_pairing_code(tx, role, None, Some(why))
         })
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
-    Ok(serde_json::from_value(reply.body)?)
+        .await?)
 }

@@ -5,7 +5,8 @@ use clap::{Parser, Subcommand};
 use salon_shared::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use store_server::{Mdns, demo, writer};
+use store_server::store::Actor;
+use store_server::{Mdns, demo, ops};
 
 #[derive(Parser)]
 #[command(
@@ -134,8 +135,8 @@ fn main() -> anyhow::Result<()> {
             years,
             seed,
         };
-        let made = store_server::synthetic::generate(&state.db, &state.writer, state.info.tz, size)
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let made =
+            store_server::synthetic::generate(&state.db, &state.writer, state.info.tz, size)?;
         println!(
             "{} customers, {} visits ({} booked, {} rated), {} no-shows, {} bookings to come, \
              {} members holding balances, {} packages; written in {:.0} s to {}",
@@ -157,18 +158,12 @@ fn main() -> anyhow::Result<()> {
     }) = cli.command
     {
         let (state, _stop) = store_server::open(&data, None, "Salon")?;
-        let r = state
+        let (token, _) = state
             .writer
-            .write_blocking(writer::Actor::system("command line"), move |tx| {
-                let (token, device) =
-                    store_server::routes::devices::create_device(tx, &name, role)?;
-                Ok(writer::Reply::ok(
-                    axum::http::StatusCode::CREATED,
-                    &serde_json::json!({"token": token, "device": device}),
-                ))
-            })
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-        println!("{}", r.body["token"].as_str().unwrap_or_default());
+            .write_blocking(Actor::system("command line"), move |tx| {
+                ops::devices::create_device(tx, &name, role)
+            })?;
+        println!("{token}");
         return Ok(());
     }
 
@@ -184,9 +179,7 @@ fn main() -> anyhow::Result<()> {
         )?;
         if cli.demo {
             let (db, w, tz) = (state.db.clone(), state.writer.clone(), state.info.tz);
-            let filled = tokio::task::spawn_blocking(move || demo::fill(&db, &w, 240, tz))
-                .await?
-                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let filled = tokio::task::spawn_blocking(move || demo::fill(&db, &w, 240, tz)).await??;
             tracing::info!(
                 "{}",
                 if filled {

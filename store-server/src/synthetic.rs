@@ -9,11 +9,11 @@
 //! old system starts its audit log on the day it moves).
 
 use crate::demo;
-use crate::error::ApiError;
-use crate::routes::members::{self, points_entry, post_value, save_wallet, wallet};
-use crate::routes::queue::put_ticket;
-use crate::store::{link, link_day, tables};
-use crate::writer::{Actor, Reply, Writer};
+use crate::ops::money::MoneyError;
+use crate::ops::money::ledgers::{self as members, points_entry, post_value, save_wallet, wallet};
+use crate::ops::queue::put_ticket;
+use crate::store::{Actor, Writer};
+use crate::store::{StoreError, link, link_day, tables};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -59,13 +59,6 @@ pub struct Generated {
     pub packages: usize,
 }
 
-fn ok() -> Reply {
-    Reply {
-        status: 200,
-        body: serde_json::Value::Null,
-    }
-}
-
 fn at(tz: FixedOffset, day: NaiveDate, minute: u32) -> DateTime<Utc> {
     let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minute.into());
     tz.from_local_datetime(&local)
@@ -74,19 +67,51 @@ fn at(tz: FixedOffset, day: NaiveDate, minute: u32) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// Why no synthetic store was written.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("a synthetic store is generated only into an empty store")]
+    NotEmpty,
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl GenerateError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            GenerateError::NotEmpty => "store_not_empty",
+            GenerateError::Failed(_) => "internal",
+        }
+    }
+}
+
+impl From<anyhow::Error> for GenerateError {
+    fn from(e: anyhow::Error) -> Self {
+        GenerateError::Failed(format!("{e:#}"))
+    }
+}
+
+impl From<StoreError> for GenerateError {
+    fn from(e: StoreError) -> Self {
+        GenerateError::Failed(e.to_string())
+    }
+}
+
 /// Fills an empty store; refuses one that has data.
 pub fn generate(
     db: &Database,
     writer: &Writer,
     tz: FixedOffset,
     size: Size,
-) -> Result<Generated, ApiError> {
+) -> Result<Generated, GenerateError> {
     if !demo::is_empty(db)? {
-        return Err(ApiError::conflict(
-            "store_not_empty",
-            "a synthetic store is generated only into an empty store",
-        ));
+        return Err(GenerateError::NotEmpty);
     }
+    Ok(fill(db, writer, tz, size)?)
+}
+
+/// Writes the synthetic store into an empty one.
+fn fill(db: &Database, writer: &Writer, tz: FixedOffset, size: Size) -> anyhow::Result<Generated> {
     demo::add_staff_and_services(writer)?;
     demo::add_customers(writer, size.customers, size.seed)?;
     // Products, the package plan and the coupon; the first 40 customers get the demo's
@@ -96,7 +121,7 @@ pub fn generate(
         customers: size.customers,
         ..Default::default()
     };
-    let r = db.begin_read().map_err(crate::store::StoreError::from)?;
+    let r = db.begin_read().map_err(StoreError::from)?;
     let services: Vec<Service> = tables::SERVICES.all(&r)?;
     let staff: Vec<Staff> = tables::STAFF
         .all(&r)?
@@ -174,8 +199,7 @@ pub fn generate(
                     points: 0,
                     points_balance: 0,
                     points_rules: Default::default(),
-                })
-                .map_err(|e| ApiError::bad_request("bill", e.to_string()))?;
+                })?;
                 let e = &mut per_customer[customer];
                 e.0 += 1;
                 e.1 += bill.due.amount();
@@ -278,8 +302,7 @@ pub fn generate(
                     amount: bill.due,
                     reference: p.mobile.then(|| format!("WX{id:010}")),
                 };
-                let settlement = bill::settle(bill.due, &[tender], Decimal::ZERO)
-                    .map_err(|e| ApiError::bad_request("bill", e.to_string()))?;
+                let settlement = bill::settle(bill.due, &[tender], Decimal::ZERO)?;
                 let co = CheckoutId(tx.next_id("checkout")?);
                 let n = tx.next_id(&format!("receipt:{}", p.day))?;
                 let checkout = salon_shared::api::Checkout {
@@ -313,9 +336,9 @@ pub fn generate(
                     co.0,
                 )?;
                 tx.w.open_table(tables::CHECKOUT_BY_TICKET)
-                    .map_err(crate::store::StoreError::from)?
+                    .map_err(StoreError::from)?
                     .insert(id, co.0)
-                    .map_err(crate::store::StoreError::from)?;
+                    .map_err(StoreError::from)?;
                 if let Some(s) = p.rating {
                     let f = Feedback {
                         ticket_id: id,
@@ -351,7 +374,7 @@ pub fn generate(
                     put_appointment(tx, &a, p.day)?;
                 }
             }
-            Ok(ok())
+            Ok::<(), MoneyError>(())
         })?;
     }
     out.visits = per_customer.iter().map(|e| e.0 as usize).sum();
@@ -379,10 +402,10 @@ struct Plan {
 }
 
 fn put_appointment(
-    tx: &mut crate::writer::Tx,
+    tx: &mut crate::store::Tx,
     a: &Appointment,
     day: NaiveDate,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     tx.put(&tables::APPOINTMENTS, a.id, a)?;
     link_day(tx.w, tables::APPOINTMENTS_BY_DAY, day, a.id)?;
     link(
@@ -401,7 +424,7 @@ fn finish_customers(
     per_customer: &[(u32, Decimal, Option<DateTime<Utc>>)],
     seed: u64,
     out: &mut Generated,
-) -> Result<(), ApiError> {
+) -> anyhow::Result<()> {
     use salon_shared::ledger::{Package, PackageReason, PointsReason, ValueReason};
     let mut rng = StdRng::seed_from_u64(seed ^ 0xba1a_4ce5);
     let extras: Vec<(bool, u32, u32, bool)> = per_customer
@@ -480,12 +503,9 @@ fn finish_customers(
                     packages += 1;
                 }
             }
-            Ok(Reply {
-                status: 200,
-                body: serde_json::json!([balances, packages]),
-            })
+            Ok::<_, MoneyError>((balances, packages))
         })?;
-        let n: (usize, usize) = serde_json::from_value(reply.body).unwrap_or_default();
+        let n: (usize, usize) = reply;
         out.members_with_balance += n.0;
         out.packages += n.1;
     }
@@ -502,7 +522,7 @@ fn upcoming(
     services: &[Service],
     size: Size,
     today: NaiveDate,
-) -> Result<usize, ApiError> {
+) -> anyhow::Result<usize> {
     let mut rng = StdRng::seed_from_u64(size.seed ^ 0x0b00_c1e5);
     let mut wanted = Vec::new();
     for d in 1..=14 {
@@ -543,32 +563,27 @@ fn upcoming(
             put_appointment(tx, &a, *day)?;
             n += 1;
         }
-        Ok(Reply {
-            status: 200,
-            body: serde_json::json!(n),
-        })
+        Ok::<_, StoreError>(n)
     })?;
-    Ok(serde_json::from_value(reply.body).unwrap_or_default())
+    Ok(reply)
 }
 
 /// Counts what the history holds, from the store itself.
-fn count_history(db: &Database, out: &mut Generated) -> Result<(), ApiError> {
+fn count_history(db: &Database, out: &mut Generated) -> anyhow::Result<()> {
     use redb::{ReadableTable, ReadableTableMetadata};
-    let r = db.begin_read().map_err(crate::store::StoreError::from)?;
-    let len = |def| -> Result<usize, ApiError> {
+    let r = db.begin_read().map_err(StoreError::from)?;
+    let len = |def| -> Result<usize, StoreError> {
         Ok(r.open_table(def)
-            .map_err(crate::store::StoreError::from)?
+            .map_err(StoreError::from)?
             .len()
-            .map_err(crate::store::StoreError::from)? as usize)
+            .map_err(StoreError::from)? as usize)
     };
     out.ratings = len(tables::FEEDBACK.definition())?;
     let appointments = tables::APPOINTMENTS.definition();
-    let t = r
-        .open_table(appointments)
-        .map_err(crate::store::StoreError::from)?;
+    let t = r.open_table(appointments).map_err(StoreError::from)?;
     let (mut booked, mut no_shows) = (0, 0);
-    for item in t.iter().map_err(crate::store::StoreError::from)? {
-        let (_, v) = item.map_err(crate::store::StoreError::from)?;
+    for item in t.iter().map_err(StoreError::from)? {
+        let (_, v) = item.map_err(StoreError::from)?;
         match tables::APPOINTMENTS.decode(v.value())?.state {
             AppointmentState::CheckedIn => booked += 1,
             AppointmentState::NoShow => no_shows += 1,

@@ -11,11 +11,11 @@ use redb::ReadableDatabase;
 use salon_shared::Role;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
-use store_server::notify::{
-    self, Backoff, Channel, Deliverer, DelivererConfig, DeliveryState, MessageKind, NewMessage,
-    NotifySettings, OutboxMessage,
+use store_server::jobs::deliver::{self, Deliverer, DelivererConfig};
+use store_server::ops::notify::{
+    self, Backoff, Channel, DeliveryState, MessageKind, NewMessage, NotifySettings, OutboxMessage,
 };
-use store_server::writer::{Actor, Reply};
+use store_server::store::{Actor, StoreError};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
@@ -57,7 +57,7 @@ async fn set_settings(f: &Fixture, s: NotifySettings) {
         .writer
         .write(Actor::system("test"), None, move |tx| {
             notify::save_settings(tx, s.clone())?;
-            Ok(Reply::ok(StatusCode::OK, &()))
+            Ok::<_, StoreError>(())
         })
         .await
         .expect("settings saved");
@@ -86,12 +86,11 @@ async fn enqueue(f: &Fixture, m: NewMessage) -> u64 {
         .state
         .writer
         .write(Actor::system("test"), None, move |tx| {
-            let id = notify::enqueue(tx, m.clone())?;
-            Ok(Reply::ok(StatusCode::CREATED, &id))
+            notify::enqueue(tx, m.clone())
         })
         .await
         .expect("enqueued");
-    r.body.as_u64().expect("id")
+    r
 }
 
 fn message(f: &Fixture, id: u64) -> OutboxMessage {
@@ -314,7 +313,7 @@ async fn the_webhook_gets_signed_json() {
     assert_eq!(got.len(), 1);
     let hit = &got[0];
     let sig = hit.headers["x-salon-signature"].to_str().expect("ascii");
-    let expected = notify::signature("s3cret", &hit.body).expect("signature");
+    let expected = deliver::signature("s3cret", &hit.body).expect("signature");
     assert_eq!(sig, format!("sha256={expected}"));
     assert_eq!(hit.headers["x-salon-message-id"], id.to_string().as_str());
     let v: serde_json::Value = serde_json::from_slice(&hit.body).expect("JSON");
@@ -384,12 +383,9 @@ async fn failures_are_retried_with_backoff_then_given_up_and_retried_by_hand() {
     let m = f
         .state
         .writer
-        .write(Actor::system("test"), None, move |tx| {
-            Ok(Reply::ok(StatusCode::OK, &notify::retry(tx, id)?))
-        })
+        .write(Actor::system("test"), None, move |tx| notify::retry(tx, id))
         .await
         .expect("retry");
-    let m: OutboxMessage = serde_json::from_value(m.body).expect("message");
     let w = delivery(&m, Channel::Webhook);
     assert_eq!((w.state, w.attempts), (DeliveryState::Pending, 0));
     d.deliver_due(now).await.expect("pass");
@@ -468,13 +464,10 @@ async fn cancel_pending_stops_a_reminder() {
             notify::cancel_pending(tx, 8, MessageKind::Reminder)?;
             let mut n = reminder(8, tx.now);
             n.kind = MessageKind::Cancelled;
-            Ok(Reply::ok(StatusCode::OK, &notify::enqueue(tx, n)?))
+            notify::enqueue(tx, n)
         })
         .await
-        .expect("cancel")
-        .body
-        .as_u64()
-        .expect("id");
+        .expect("cancel");
     assert_eq!(
         delivery(&message(&f, reminder_id), Channel::Webhook).state,
         DeliveryState::Cancelled
@@ -518,14 +511,11 @@ async fn the_lead_time_is_configurable() {
         .state
         .writer
         .write(Actor::system("test"), None, |tx| {
-            Ok(Reply::ok(
-                StatusCode::OK,
-                &notify::reminder_lead_tx(tx).num_minutes(),
-            ))
+            Ok::<_, StoreError>(notify::reminder_lead_tx(tx).num_minutes())
         })
         .await
         .expect("read in tx");
-    assert_eq!(in_tx.body, 120);
+    assert_eq!(in_tx, 120);
 }
 
 #[test]
@@ -539,7 +529,7 @@ fn backoff_doubles_up_to_its_cap() {
 // ---- Routes -----------------------------------------------------------------------------
 
 fn app(f: &Fixture) -> axum::Router {
-    use store_server::routes::notify as r;
+    use store_server::http::routes::notify as r;
     let (router, _) = utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(r::outbox_list))
         .routes(utoipa_axum::routes!(r::outbox_retry))
@@ -552,7 +542,7 @@ fn app(f: &Fixture) -> axum::Router {
 }
 
 async fn token(f: &Fixture, role: Role) -> String {
-    store_server::routes::devices::device_token(&f.state, "device", role)
+    store_server::ops::devices::device_token(&f.state, "device", role)
         .await
         .expect("device")
 }
@@ -743,7 +733,7 @@ async fn outbox_routes_list_newest_first_and_retry() {
 
 #[test]
 fn the_routes_are_documented() {
-    use store_server::routes::notify as r;
+    use store_server::http::routes::notify as r;
     let (_, doc) = utoipa_axum::router::OpenApiRouter::<store_server::AppState>::new()
         .routes(utoipa_axum::routes!(r::outbox_list))
         .routes(utoipa_axum::routes!(r::outbox_retry))

@@ -16,7 +16,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, _stop) = store_server::open(dir.path(), None, "Router Test").expect("store opens");
-    let token = store_server::routes::devices::device_token(&state, "manager", Role::Manager)
+    let token = store_server::ops::devices::device_token(&state, "manager", Role::Manager)
         .await
         .expect("manager device created");
     Fixture {
@@ -242,7 +242,7 @@ async fn feedback_is_validated_before_anything_is_written() {
     let device = |name: &'static str, role| {
         let state = f.state.clone();
         async move {
-            store_server::routes::devices::device_token(&state, name, role)
+            store_server::ops::devices::device_token(&state, name, role)
                 .await
                 .expect("device created")
         }
@@ -325,7 +325,7 @@ async fn the_kiosk_reads_no_list_of_customers_the_display_does_read_the_queue() 
     let device = |name: &'static str, role| {
         let state = f.state.clone();
         async move {
-            store_server::routes::devices::device_token(&state, name, role)
+            store_server::ops::devices::device_token(&state, name, role)
                 .await
                 .expect("device created")
         }

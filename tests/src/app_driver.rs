@@ -160,7 +160,7 @@ impl App {
     ) -> (App, tempfile::TempDir) {
         let s = srv.state.clone();
         let token = net(rt, async move {
-            store_server::routes::devices::device_token(&s, "door kiosk", Role::Kiosk)
+            store_server::ops::devices::device_token(&s, "door kiosk", Role::Kiosk)
                 .await
                 .expect("kiosk token")
         })
@@ -181,7 +181,7 @@ impl App {
     ) -> (App, tempfile::TempDir) {
         let s = srv.state.clone();
         let token = net(rt, async move {
-            store_server::routes::devices::device_token(&s, "salon tablet", role)
+            store_server::ops::devices::device_token(&s, "salon tablet", role)
                 .await
                 .expect("tablet token")
         })

@@ -37,10 +37,9 @@ impl TestServer {
             Some(midday_offset(chrono::Utc::now())),
         )
         .expect("store opens");
-        let token =
-            store_server::routes::devices::device_token(&state, "test manager", Role::Manager)
-                .await
-                .expect("manager device created");
+        let token = store_server::ops::devices::device_token(&state, "test manager", Role::Manager)
+            .await
+            .expect("manager device created");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");

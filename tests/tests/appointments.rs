@@ -14,9 +14,9 @@ use salon_shared::api::{
 use salon_shared::client::Client;
 use salon_shared::{CustomerId, Role, ServiceCategory, ServiceId, StaffId};
 use salon_tests::TestServer;
-use store_server::routes::schedule::mark_no_shows;
+use store_server::ops::schedule::mark_no_shows;
+use store_server::store::Actor;
 use store_server::store::{StoreError, tables};
-use store_server::writer::{Actor, Reply};
 
 const CUT: ServiceCategory = ServiceCategory::CutStyle;
 const COLOUR: ServiceCategory = ServiceCategory::Colour;
@@ -1041,9 +1041,6 @@ async fn sweep(srv: &TestServer) -> u64 {
         })
         .await
         .expect("sweep runs")
-        .body
-        .as_u64()
-        .expect("a count")
 }
 
 /// Writes an appointment straight into the store (the API rightly refuses past bookings).
@@ -1067,13 +1064,9 @@ async fn insert_past(srv: &TestServer, a: Appointment) -> Appointment {
                 .map_err(StoreError::from)?
                 .insert((a.customer_id.0, a.id), ())
                 .map_err(StoreError::from)?;
-            Ok(Reply {
-                status: 201,
-                body: serde_json::to_value(&a).expect("json"),
-            })
+            Ok::<_, StoreError>(a)
         })
         .await
-        .map(|r| serde_json::from_value(r.body).expect("appointment"))
         .expect("inserted")
 }
 

@@ -221,7 +221,7 @@ async fn balances(c: &Client, who: CustomerId, shop: &Shop) -> Balances {
 /// Every cached balance equals its ledger, and each ledger's running balance is right.
 async fn ledgers_balance(srv: &TestServer) {
     let r = srv.state.db.begin_read().expect("read");
-    let wrong = store_server::routes::members::verify_ledgers(&r).expect("verified");
+    let wrong = store_server::ops::money::verify_ledgers(&r).expect("verified");
     assert!(wrong.is_empty(), "{wrong:?}");
 }
 

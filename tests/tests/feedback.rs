@@ -10,8 +10,8 @@ use salon_shared::api::*;
 use salon_shared::client::{Client, Live};
 use salon_shared::{Role, ServiceCategory};
 use salon_tests::TestServer;
+use store_server::store::Actor;
 use store_server::store::{StoreError, tables};
-use store_server::writer::{Actor, Reply};
 
 fn at_door(phone: &str) -> KioskIdentify {
     KioskIdentify {
@@ -52,8 +52,7 @@ async fn feedback_audit(m: &Client) -> Vec<AuditEntry> {
 /// Moves a ticket, its times and its place in the by-day index `days` back, as if the visit
 /// had happened then (no route makes a ticket on another day than today).
 async fn move_back(srv: &TestServer, ticket: u64, days: i64) -> Ticket {
-    let body = srv
-        .state
+    srv.state
         .writer
         .write(Actor::system("test clock"), None, move |tx| {
             let mut t: Ticket = tx.get(&tables::TICKETS, ticket)?.expect("ticket exists");
@@ -74,15 +73,10 @@ async fn move_back(srv: &TestServer, ticket: u64, days: i64) -> Ticket {
             index
                 .insert((day.as_str(), ticket), ())
                 .map_err(StoreError::from)?;
-            Ok(Reply {
-                status: 200,
-                body: serde_json::to_value(&t).expect("json"),
-            })
+            Ok::<_, StoreError>(t)
         })
         .await
         .expect("ticket moved back")
-        .body;
-    serde_json::from_value(body).expect("ticket")
 }
 
 /// Waits for the event of `kind` about `entity_id` among those the store kept.

@@ -17,7 +17,7 @@ use salon_shared::{Gender, Role, ServiceCategory, ServiceId, StaffId};
 use salon_tests::TestServer;
 use std::time::Duration;
 use store_server::store::tables;
-use store_server::writer::{Actor, Reply};
+use store_server::store::{Actor, StoreError};
 
 const CUT: ServiceCategory = ServiceCategory::CutStyle;
 const COLOUR: ServiceCategory = ServiceCategory::Colour;
@@ -103,10 +103,7 @@ async fn backdate(srv: &TestServer, ticket: u64, minutes: i64) {
             t.created_at -= Minutes::minutes(minutes);
             t.started_at = t.started_at.map(|s| s - Minutes::minutes(minutes));
             tx.put(&tables::TICKETS, ticket, &t)?;
-            Ok(Reply {
-                status: 200,
-                body: serde_json::Value::Null,
-            })
+            Ok::<_, StoreError>(())
         })
         .await
         .expect("ticket backdated");

@@ -289,7 +289,7 @@ async fn ledgers_balance(srv: &TestServer, who: CustomerId) {
         );
     }
     let r = srv.state.db.begin_read().expect("read");
-    let wrong = store_server::routes::members::verify_ledgers(&r).expect("verified");
+    let wrong = store_server::ops::money::verify_ledgers(&r).expect("verified");
     assert!(wrong.is_empty(), "{wrong:?}");
 }
 

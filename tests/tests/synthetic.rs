@@ -21,7 +21,7 @@ async fn generated(srv: &TestServer, size: Size) -> Result<Generated, String> {
     tokio::task::spawn_blocking(move || generate(&s.db, &s.writer, s.info.tz, size))
         .await
         .expect("generator thread")
-        .map_err(|e| e.code.to_string())
+        .map_err(|e| e.code().to_string())
 }
 
 /// What the store holds, without the times of writing: customers with their visit counts,
@@ -69,7 +69,7 @@ async fn a_generated_store_is_consistent_and_served() {
     assert!(made.members_with_balance > SIZE.customers / 5 && made.packages > 0);
 
     let r = srv.state.db.begin_read().expect("read");
-    let wrong = store_server::routes::members::verify_ledgers(&r).expect("ledger check");
+    let wrong = store_server::ops::money::verify_ledgers(&r).expect("ledger check");
     assert!(wrong.is_empty(), "ledgers do not balance: {wrong:?}");
     let tickets = tables::TICKETS.all(&r).expect("tickets");
     let checkouts = tables::CHECKOUTS.all(&r).expect("checkouts");

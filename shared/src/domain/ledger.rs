@@ -110,6 +110,17 @@ pub struct PackageEntry {
     pub checkout: Option<CheckoutId>,
 }
 
+/// A customer's balances as stored: a cache of their ledgers, written in the same
+/// transaction as every entry, and checked against them by the store's ledger check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wallet {
+    pub stored_value: Decimal,
+    pub points: PointsLots,
+    /// Spend per month, for the tier rule's "N consecutive months" (MEM-1).
+    #[serde(default)]
+    pub monthly_spend: std::collections::BTreeMap<crate::tier::MonthKey, Decimal>,
+}
+
 /// Points earned together, spent first-to-expire first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PointsLot {

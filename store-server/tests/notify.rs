@@ -82,15 +82,13 @@ fn reminder(appointment_id: u64, due_at: DateTime<Utc>) -> NewMessage {
 }
 
 async fn enqueue(f: &Fixture, m: NewMessage) -> u64 {
-    let r = f
-        .state
+    f.state
         .writer
         .write(Actor::system("test"), None, move |tx| {
             notify::enqueue(tx, m.clone())
         })
         .await
-        .expect("enqueued");
-    r
+        .expect("enqueued")
 }
 
 fn message(f: &Fixture, id: u64) -> OutboxMessage {

@@ -20,13 +20,13 @@ impl From<JsonRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        ApiError::bad_request("bad_path", r.body_text())
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_path", r.body_text())
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::bad_request("bad_query", r.body_text())
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_query", r.body_text())
     }
 }
 

@@ -195,6 +195,9 @@ trait Work: Send {
     fn finish(self: Box<Self>, failed: Option<&StoreError>);
 }
 
+/// Where a request's outcome arrives once its group has committed.
+type Outcome<T, E> = oneshot::Receiver<Result<T, WriteError<E>>>;
+
 struct Request<T, E, F> {
     actor: Actor,
     idem: Option<IdemKey>,
@@ -293,7 +296,7 @@ impl Writer {
         actor: Actor,
         idem: Option<IdemKey>,
         op: F,
-    ) -> (Box<dyn Work>, oneshot::Receiver<Result<T, WriteError<E>>>)
+    ) -> (Box<dyn Work>, Outcome<T, E>)
     where
         T: Serialize + DeserializeOwned + Send + 'static,
         E: Send + 'static,
@@ -346,7 +349,7 @@ impl Writer {
     }
 }
 
-enum Outcome {
+enum Group {
     Done(Vec<Event>),
     /// Request `i` refused after writing: its changes poison the transaction.
     Poisoned(usize),
@@ -355,7 +358,7 @@ enum Outcome {
 fn run_batch(db: &Database, mut batch: Vec<Box<dyn Work>>, events: &broadcast::Sender<Event>) {
     loop {
         match try_batch(db, &mut batch) {
-            Ok(Outcome::Done(evs)) => {
+            Ok(Group::Done(evs)) => {
                 for e in evs {
                     let _ = events.send(e);
                 }
@@ -364,7 +367,7 @@ fn run_batch(db: &Database, mut batch: Vec<Box<dyn Work>>, events: &broadcast::S
                 }
                 return;
             }
-            Ok(Outcome::Poisoned(i)) => {
+            Ok(Group::Poisoned(i)) => {
                 // Answer the refused request and run the rest again in a fresh transaction.
                 batch.remove(i).finish(None);
                 if batch.is_empty() {
@@ -382,7 +385,7 @@ fn run_batch(db: &Database, mut batch: Vec<Box<dyn Work>>, events: &broadcast::S
     }
 }
 
-fn try_batch(db: &Database, batch: &mut [Box<dyn Work>]) -> Result<Outcome, StoreError> {
+fn try_batch(db: &Database, batch: &mut [Box<dyn Work>]) -> Result<Group, StoreError> {
     let mut w = super::begin_write(db)?;
     // Said explicitly: an answered write is on disk (SEC-5).
     w.set_durability(Durability::Immediate)
@@ -420,11 +423,11 @@ fn try_batch(db: &Database, batch: &mut [Box<dyn Work>]) -> Result<Outcome, Stor
             Ran::Refused if tx.wrote => {
                 drop(tx);
                 w.abort()?;
-                return Ok(Outcome::Poisoned(i));
+                return Ok(Group::Poisoned(i));
             }
             Ran::Refused => {}
         }
     }
     w.commit()?;
-    Ok(Outcome::Done(events))
+    Ok(Group::Done(events))
 }

@@ -95,12 +95,7 @@ pub fn start(window: &KioskWindow, opts: Options) -> std::io::Result<()> {
 /// language switch are wired here, each role's screens by its own module.
 fn wire(window: &KioskWindow, tx: mpsc::UnboundedSender<Cmd>) {
     let k = window.global::<Kiosk>();
-    let to = |c: Cmd| {
-        let tx = tx.clone();
-        move || {
-            let _ = tx.send(c.clone());
-        }
-    };
+    let to = |c: Cmd| sends(&tx, c);
     k.on_pair(to(Cmd::Pair));
     k.on_unpair(to(Cmd::Unpair));
 
@@ -121,6 +116,15 @@ fn wire(window: &KioskWindow, tx: mpsc::UnboundedSender<Cmd>) {
             set_language(&w, &lang);
         }
     });
+}
+
+/// A callback that sends `cmd` to the network side (a send fails only once the network
+/// thread is gone, and then there is nobody to tell).
+pub(crate) fn sends(tx: &mpsc::UnboundedSender<Cmd>, cmd: impl Into<Cmd>) -> impl Fn() + 'static {
+    let (tx, cmd) = (tx.clone(), cmd.into());
+    move || {
+        let _ = tx.send(cmd.clone());
+    }
 }
 
 fn set_language(w: &KioskWindow, lang: &str) {

@@ -4,7 +4,7 @@
 
 pub mod controller;
 
-use crate::app::{Cmd, Health, Link, Options, Outcome, Ui, key_of, model};
+use crate::app::{Cmd, Health, Link, Options, Outcome, Ui, key_of, model, sends};
 use crate::device::Device;
 use crate::pending::Pending;
 use crate::scan::ScanDetector;
@@ -64,12 +64,7 @@ impl From<KioskCmd> for Cmd {
 /// scans are recognised right here.
 pub(crate) fn wire(window: &KioskWindow, tx: &mpsc::UnboundedSender<Cmd>) {
     let k = window.global::<Kiosk>();
-    let to = |c: KioskCmd| {
-        let tx = tx.clone();
-        move || {
-            let _ = tx.send(c.clone().into());
-        }
-    };
+    let to = |c: KioskCmd| sends(tx, c);
     k.on_start(to(KioskCmd::Start));
     k.on_submit_phone(to(KioskCmd::SubmitPhone));
     k.on_cancel(to(KioskCmd::Cancel));

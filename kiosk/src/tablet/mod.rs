@@ -5,7 +5,7 @@
 
 pub mod controller;
 
-use crate::app::{Cmd, Health, Link, Options, Outcome, Ui, key_of, model};
+use crate::app::{Cmd, Health, Link, Options, Outcome, Ui, key_of, model, sends};
 use crate::device::Device;
 use crate::kiosk::KioskCmd;
 use controller::{Rest, Sale, Screen, Session, TOP_UPS, Tablet as TabletFlow, TabletApi};
@@ -74,12 +74,7 @@ impl From<TabletCmd> for Cmd {
 /// becomes a command.
 pub(crate) fn wire(window: &KioskWindow, tx: &mpsc::UnboundedSender<Cmd>) {
     let t = window.global::<Tablet>();
-    let to = |c: TabletCmd| {
-        let tx = tx.clone();
-        move || {
-            let _ = tx.send(c.clone().into());
-        }
-    };
+    let to = |c: TabletCmd| sends(tx, c);
     t.on_sign_in(to(TabletCmd::SignIn));
     t.on_sign_out(to(TabletCmd::SignOut));
     t.on_refresh(to(TabletCmd::Refresh));

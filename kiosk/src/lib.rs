@@ -1,13 +1,16 @@
 //! The in-store client app: one binary for every in-store device, whose role comes from
-//! pairing. The logic that needs no window — the check-in flow's controller, card-scan
-//! detection, the queue of confirmed check-ins that survives a network drop, the saved
-//! pairing and the queue display's model — is tested without one; `app` is the only code
-//! that touches the Slint screens.
+//! pairing. `app` is the shell: start-up, the UI and network threads, pairing and the
+//! dispatch to a role. Each role is a module of its own — `kiosk` (check-in), `display`
+//! (the queue display), `tablet` (stylist and front desk) — holding a controller (or, for
+//! the display, a model) that needs no window and is tested without one, and an adapter,
+//! that role's only code touching the Slint screens. Below them: card-scan detection
+//! (`scan`), the check-ins that survive a network drop (`pending`), the saved pairing
+//! (`device`) and the surname list (`surnames`).
 
 pub mod app;
-pub mod checkin;
 pub mod device;
 pub mod display;
+pub mod kiosk;
 pub mod pending;
 pub mod scan;
 pub mod surnames;

@@ -1,55 +1,68 @@
 //! The in-store client app. Finds the store server (mDNS, or `--server URL`), pairs with a
-//! code once, then runs the screens of the role it was paired as: the check-in kiosk or the
-//! queue display.
+//! code once, then runs the screens of the role it was paired as: the check-in kiosk, the
+//! queue display or the stylist tablet. `main` only parses flags and opens the window.
 
+use clap::Parser;
 use kiosk::app::{self, Options};
 use salon_ui::KioskWindow;
 use slint::ComponentHandle;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const HELP: &str = "kiosk [--server http://HOST:PORT] [--mdns-loopback] [--data DIR] [--name NAME] [--idle SECONDS] [--photos DIR] [--startup-probe]
-  Without --server the pairing screen lists the store servers found on the LAN by mDNS.
-  --data DIR        where the pairing and unsent check-ins are kept (default ~/.local/share/salon-client)
-  --name NAME       how this device is listed in the back office (default \"Front door kiosk\")
-  --idle SECONDS    back to the welcome screen after this long without a tap (default 60;
-                    a tablet signs its staff member out after three times as long)
-  --photos DIR      where the tablet's camera saves photos, offered for before/after photos
-                    (default ~/Pictures)
-  --startup-probe   print the time to the first frame and the resident memory, then exit";
+/// The salon's in-store client app: the check-in kiosk, the queue display or the stylist
+/// tablet, whichever this device was paired as.
+///
+/// Without --server the pairing screen lists the store servers found on the LAN by mDNS.
+#[derive(Parser)]
+#[command(name = "kiosk", version)]
+struct Cli {
+    /// The store server's address, e.g. http://HOST:PORT (skips the mDNS search).
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    /// Keep mDNS on loopback (demos and tests on one machine).
+    #[arg(long)]
+    mdns_loopback: bool,
+    /// Where the pairing and unsent check-ins are kept [default: ~/.local/share/salon-client].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// How this device is listed in the back office [default: "Front door kiosk"].
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Back to the welcome screen after this long without a tap, at least 5; a tablet signs
+    /// its staff member out after three times as long [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    idle: Option<u64>,
+    /// Where the tablet's camera saves photos, offered for before/after photos
+    /// [default: ~/Pictures].
+    #[arg(long, value_name = "DIR")]
+    photos: Option<PathBuf>,
+    /// Print the time to the first frame and the resident memory, then exit.
+    #[arg(long)]
+    startup_probe: bool,
+}
 
-fn args() -> anyhow::Result<(Options, bool)> {
-    let mut o = Options::default();
-    let mut probe = false;
-    let mut it = std::env::args().skip(1);
-    let value = |it: &mut dyn Iterator<Item = String>, flag: &str| {
-        it.next()
-            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value; see --help"))
-    };
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--server" => o.server = Some(value(&mut it, "--server")?),
-            "--mdns-loopback" => o.loopback_only = true,
-            "--data" => o.data_dir = value(&mut it, "--data")?.into(),
-            "--name" => o.device_name = value(&mut it, "--name")?,
-            "--photos" => o.photos = value(&mut it, "--photos")?.into(),
-            "--idle" => {
-                let s: u64 = value(&mut it, "--idle")?.parse()?;
-                o.idle = Duration::from_secs(s.max(5));
-            }
-            "--startup-probe" => probe = true,
-            "--help" | "-h" => {
-                println!("{HELP}");
-                std::process::exit(0);
-            }
-            other => anyhow::bail!("unknown argument {other}; see --help"),
+impl Cli {
+    /// The app's options: what the flags set, the defaults for the rest.
+    fn options(self) -> Options {
+        let default = Options::default();
+        Options {
+            server: self.server,
+            loopback_only: self.mdns_loopback,
+            data_dir: self.data.unwrap_or(default.data_dir),
+            idle: self
+                .idle
+                .map_or(default.idle, |s| Duration::from_secs(s.max(5))),
+            device_name: self.name.unwrap_or(default.device_name),
+            photos: self.photos.unwrap_or(default.photos),
         }
     }
-    Ok((o, probe))
 }
 
 fn main() -> anyhow::Result<()> {
     let started = Instant::now();
-    let (opts, probe) = args()?;
+    let cli = Cli::parse();
+    let probe = cli.startup_probe;
+    let opts = cli.options();
     let window = KioskWindow::new()?;
     app::start(&window, opts)?;
     if probe {
@@ -104,4 +117,53 @@ fn rss_kb() -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_set_the_options_and_the_rest_keep_their_defaults() {
+        Cli::command().debug_assert();
+        let o = Cli::parse_from(["kiosk"]).options();
+        let d = Options::default();
+        assert_eq!((o.server, o.loopback_only), (None, false));
+        assert_eq!(
+            (o.data_dir, o.idle, o.device_name),
+            (d.data_dir, d.idle, d.device_name)
+        );
+        assert_eq!(o.photos, d.photos);
+
+        let o = Cli::parse_from([
+            "kiosk",
+            "--server",
+            "http://127.0.0.1:8080",
+            "--mdns-loopback",
+            "--data",
+            "door",
+            "--name",
+            "Waiting area TV",
+            "--idle",
+            "90",
+            "--photos",
+            "camera",
+        ])
+        .options();
+        assert_eq!(o.server.as_deref(), Some("http://127.0.0.1:8080"));
+        assert!(o.loopback_only);
+        assert_eq!(o.data_dir, PathBuf::from("door"));
+        assert_eq!(o.device_name, "Waiting area TV");
+        assert_eq!(o.idle, Duration::from_secs(90));
+        assert_eq!(o.photos, PathBuf::from("camera"));
+    }
+
+    #[test]
+    fn idle_is_at_least_five_seconds() {
+        let o = Cli::parse_from(["kiosk", "--idle", "1"]).options();
+        assert_eq!(o.idle, Duration::from_secs(5));
+        assert!(Cli::try_parse_from(["kiosk", "--idle", "soon"]).is_err());
+        assert!(Cli::try_parse_from(["kiosk", "--bogus"]).is_err());
+    }
 }

@@ -2,7 +2,7 @@
 //! restart: they wait here with their idempotency key, on disk, and are retried until the
 //! server answers. The same key means the server performs each of them once.
 
-use crate::checkin::StoreApi;
+use crate::kiosk::controller::StoreApi;
 use salon_shared::api::{CheckInRequest, CheckInResponse};
 use salon_shared::client::ClientError;
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 //!
 //! `cargo run -p salon-tests --bin kiosk-screens [OUT_DIR]` (default `docs/screens`).
 
+use clap::Parser;
 use salon_shared::Role;
 use salon_shared::api::{CheckInCustomer, CheckInRequest, QueueAction, QueueQuery};
 use salon_shared::client::Client;
@@ -26,12 +27,17 @@ async fn shoot(app: &App, out: &Path, name: &str) {
     app.kiosk().invoke_set_language("zh".into());
 }
 
+/// Renders every screen of the client app to PNG, in Chinese and in English.
+#[derive(Parser)]
+#[command(name = "kiosk-screens")]
+struct Cli {
+    /// The folder the PNG files go to.
+    #[arg(value_name = "OUT_DIR", default_value = "docs/screens")]
+    out: PathBuf,
+}
+
 fn main() {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "docs/screens".into()),
-    );
+    let out = Cli::parse().out;
     std::fs::create_dir_all(&out).expect("output folder");
     init_backend();
     let rt = runtime();

@@ -9,13 +9,14 @@
 //! to 127.0.0.1.
 //!
 //! `cargo build --release --workspace --bins && target/release/salon-bench`
-//! Flags: `--customers N --visits N --years N --seed N` (the store), `--out FILE`
+//! Flags (`--help`): `--customers N --visits N --years N --seed N` (the store), `--out FILE`
 //! (default BENCHMARKS.md), `--no-kiosk`.
 
 mod kiosk;
 mod load;
 mod server;
 
+use clap::Parser;
 use salon_shared::api::CustomerQuery;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -249,46 +250,45 @@ pub async fn checkouts(client: &salon_shared::client::Client) -> anyhow::Result<
     Ok(stats(v))
 }
 
-/// The bench's options.
+/// Measures every quality target of SPEC §4 on this machine and writes the table to
+/// BENCHMARKS.md. Build everything first: `cargo build --release --workspace --bins`.
+#[derive(Parser)]
+#[command(name = "salon-bench", version)]
 struct Options {
-    size: Vec<String>,
+    /// Customers in the generated store.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
     customers: u64,
+    /// Visits in the generated store.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    visits: u64,
+    /// Years of history in the generated store.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    years: u32,
+    /// Seed of the generated store (the same seed makes the same store).
+    #[arg(long, value_name = "N", default_value_t = 42)]
+    seed: u64,
+    /// Where the report is written.
+    #[arg(long, value_name = "FILE", default_value = "BENCHMARKS.md")]
     out: std::path::PathBuf,
-    kiosk: bool,
+    /// Skip the kiosk app's start-up time and memory.
+    #[arg(long)]
+    no_kiosk: bool,
 }
 
-fn options() -> anyhow::Result<Options> {
-    let mut o = Options {
-        size: Vec::new(),
-        customers: 100_000,
-        out: "BENCHMARKS.md".into(),
-        kiosk: true,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--customers" | "--visits" | "--years" | "--seed" => {
-                let v = args
-                    .next()
-                    .ok_or_else(|| anyhow::anyhow!("{a} needs a value"))?;
-                if a == "--customers" {
-                    o.customers = v.parse()?;
-                }
-                o.size.extend([a, v]);
-            }
-            "--out" => {
-                o.out = args
-                    .next()
-                    .ok_or_else(|| anyhow::anyhow!("--out needs a file"))?
-                    .into()
-            }
-            "--no-kiosk" => o.kiosk = false,
-            _ => anyhow::bail!(
-                "usage: salon-bench [--customers N] [--visits N] [--years N] [--seed N] [--out FILE] [--no-kiosk]"
-            ),
-        }
+impl Options {
+    /// The store's size, as flags of `store-server generate` (whose own defaults are the
+    /// ones above).
+    fn size(&self) -> Vec<String> {
+        [
+            ("--customers", self.customers),
+            ("--visits", self.visits),
+            ("--years", u64::from(self.years)),
+            ("--seed", self.seed),
+        ]
+        .into_iter()
+        .flat_map(|(flag, n)| [flag.to_string(), n.to_string()])
+        .collect()
     }
-    Ok(o)
 }
 
 /// What this machine is: CPU, cores, memory, kernel, and the file system under the store.
@@ -332,7 +332,7 @@ fn machine(dir: &std::path::Path) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
-    let o = options()?;
+    let o = Options::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -397,7 +397,7 @@ async fn run(o: Options) -> anyhow::Result<()> {
     println!("salon-bench on {machine}");
     let fsync = raw_fsync(dir.path());
 
-    let made = server::generate(&data, &o.size)?;
+    let made = server::generate(&data, &o.size())?;
     println!("generated: {made}");
     let file_mb = std::fs::metadata(data.join("store.redb"))?.len() as f64 / 1e6;
     let manager = server::token(&data, "manager", "bench office")?;
@@ -558,7 +558,7 @@ async fn run(o: Options) -> anyhow::Result<()> {
             .sum::<usize>();
     drop(srv);
 
-    let kiosk = if o.kiosk {
+    let kiosk = if !o.no_kiosk {
         let (srv, _) = server::Server::start(&data, port, &manager).await?;
         let k = tokio::task::spawn_blocking({
             let (base, id, name) = (

@@ -339,7 +339,7 @@ pub struct Tablet<A: TabletApi> {
     /// The store's offset from UTC: times are shown in the store's time.
     pub offset: chrono::FixedOffset,
     /// Quick comment phrases tapped by the customer (the kiosk's list).
-    pub phrases: [bool; crate::checkin::PHRASES.len()],
+    pub phrases: [bool; crate::kiosk::controller::PHRASES.len()],
     seq: u64,
 }
 
@@ -398,7 +398,7 @@ impl<A: TabletApi> Tablet<A> {
             receipt: String::new(),
             scores: [None; 5],
             offset: chrono::FixedOffset::east_opt(0).unwrap_or(chrono::Utc.fix()),
-            phrases: [false; crate::checkin::PHRASES.len()],
+            phrases: [false; crate::kiosk::controller::PHRASES.len()],
             seq: 0,
         }
     }
@@ -1116,7 +1116,7 @@ impl<A: TabletApi> Tablet<A> {
 
     pub fn hand_over(&mut self) {
         self.scores = [None; SCORES];
-        self.phrases = [false; crate::checkin::PHRASES.len()];
+        self.phrases = [false; crate::kiosk::controller::PHRASES.len()];
         self.problem = None;
         self.screen = Screen::Feedback;
     }
@@ -1153,7 +1153,7 @@ impl<A: TabletApi> Tablet<A> {
             stylist,
             environment,
             recommend,
-            comment: crate::checkin::comment_of(&self.phrases),
+            comment: crate::kiosk::controller::comment_of(&self.phrases),
             by: None,
         };
         let key = self.key("feedback");

@@ -197,16 +197,8 @@ pub fn report(
             by_service.entry(sv.0).or_default().push(f.answers());
         }
     }
-    let staff: BTreeMap<u64, String> = tables::STAFF
-        .all(r)?
-        .into_iter()
-        .map(|s| (s.id.0, s.name))
-        .collect();
-    let services: BTreeMap<u64, String> = tables::SERVICES
-        .all(r)?
-        .into_iter()
-        .map(|s| (s.id.0, s.name))
-        .collect();
+    let staff = super::staff_names(r)?;
+    let services = super::service_names(r)?;
     let named = |m: BTreeMap<u64, Vec<Answers>>, names: &BTreeMap<u64, String>| {
         m.into_iter()
             .map(|(id, a)| NamedScores {

@@ -20,12 +20,14 @@ pub mod stock;
 pub mod visits;
 
 use crate::StoreInfo;
-use crate::store::StoreError;
+use crate::store::{StoreError, tables};
 use chrono::{Duration, NaiveDate, Utc};
+use redb::ReadTransaction;
 use salon_shared::DomainError;
 use salon_shared::api::PeriodQuery;
 use salon_shared::bill::BillError;
 use salon_shared::coupon::CouponRefusal;
+use std::collections::BTreeMap;
 
 /// What kind of refusal an error is. The HTTP edge answers each kind with one status; a
 /// job or the command line reports the message.
@@ -105,6 +107,24 @@ impl OpError for CouponRefusal {
     fn code(&self) -> &'static str {
         CouponRefusal::code(self)
     }
+}
+
+/// Staff members' names by id, for views and reports that show a name beside an id.
+pub fn staff_names(r: &ReadTransaction) -> Result<BTreeMap<u64, String>, StoreError> {
+    Ok(tables::STAFF
+        .all(r)?
+        .into_iter()
+        .map(|s| (s.id.0, s.name))
+        .collect())
+}
+
+/// Services' names by id, likewise.
+pub fn service_names(r: &ReadTransaction) -> Result<BTreeMap<u64, String>, StoreError> {
+    Ok(tables::SERVICES
+        .all(r)?
+        .into_iter()
+        .map(|s| (s.id.0, s.name))
+        .collect())
 }
 
 /// The store-local calendar day of `at`.

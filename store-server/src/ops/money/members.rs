@@ -328,16 +328,8 @@ fn visits_of(
     tickets.sort_unstable_by(|a, b| b.cmp(a));
     tickets.dedup();
     tickets.truncate(50);
-    let staff: BTreeMap<u64, String> = tables::STAFF
-        .all(r)?
-        .into_iter()
-        .map(|s| (s.id.0, s.name))
-        .collect();
-    let services: BTreeMap<u64, String> = tables::SERVICES
-        .all(r)?
-        .into_iter()
-        .map(|s| (s.id.0, s.name))
-        .collect();
+    let staff = crate::ops::staff_names(r)?;
+    let services = crate::ops::service_names(r)?;
     let products: BTreeMap<u64, String> = tables::PRODUCTS
         .all(r)?
         .into_iter()
